@@ -1,0 +1,56 @@
+//! `storyhash report`: parameters, totals, copy clusters and rejects.
+
+use crate::cli::CommonArgs;
+use crate::cmd::{finish, run_copy_tier, write_output};
+use clap::{Args, ValueEnum};
+use std::process::ExitCode;
+use storyhash::error::{Error, Result};
+use storyhash::report;
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    /// JSON with a `schema_version`.
+    Json,
+    /// Markdown, for a CI step summary.
+    Md,
+}
+
+/// Flags of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Shared flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ReportFormat,
+    /// Output file (default: stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<String>,
+}
+
+/// Runs the copy tier and writes the report.
+pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let ran = run_copy_tier(&args.common)?;
+    let built = report::build(
+        &ran.run,
+        &ran.inputs,
+        ran.pipeline.config(),
+        ran.pipeline.lsh_params(),
+    );
+    write_output(args.output.as_deref(), |out, name| {
+        let text = match args.format {
+            ReportFormat::Json => {
+                let mut json =
+                    serde_json::to_string_pretty(&built).map_err(|e| Error::io(name, e.into()))?;
+                json.push('\n');
+                json
+            }
+            ReportFormat::Md => report::to_markdown(&built),
+        };
+        out.write_all(text.as_bytes())
+            .map_err(|e| Error::io(name, e))
+    })?;
+    Ok(finish(&ran, &args.common))
+}

@@ -1,0 +1,858 @@
+//! Ingest stage: files in, raw records and parsed documents out.
+//!
+//! Inputs are JSONL files, plain-text files, folders of either (walked in sorted
+//! path order), and `-` for standard input, which is spooled to a temporary file
+//! because the pipeline reads its input more than once (a boilerplate pass, a
+//! signature pass, and for `dedup` a pass that copies kept lines). gzip and zstd
+//! are recognized by their magic bytes, whatever the file is called.
+//!
+//! Records are read in batches of whole lines into one buffer, so a batch costs
+//! two allocations, not one per line. A line longer than `max_doc_bytes` is not
+//! held: it is skipped to its end and reported as too large. A plain-text file is
+//! one record whose id is its path; one with a NUL byte in its first 8 KiB is
+//! rejected as binary.
+//!
+//! Parsing borrows from the line (serde_json gives `&str` for strings without
+//! escapes), reads only the configured fields, and ignores the others without
+//! building them.
+
+use crate::error::{Error, Location, RejectReason, Result};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// JSON field names of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldNames {
+    /// Id field; when absent, the id is `file:line`.
+    pub id: String,
+    /// Text field (required).
+    pub text: String,
+    /// Title field (optional).
+    pub title: String,
+    /// Date fields, tried in order (optional).
+    pub date: Vec<String>,
+}
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        Self {
+            id: "id".into(),
+            text: "text".into(),
+            title: "title".into(),
+            date: vec!["date".into(), "published".into()],
+        }
+    }
+}
+
+/// How to read an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// By extension (`.jsonl`, `.ndjson`, `.json` are JSONL; `.txt`, `.text`, `.md`
+    /// are text), else JSONL when the first non-blank byte is `{`.
+    Auto,
+    /// One JSON object per line.
+    Jsonl,
+    /// Each file is one document.
+    Text,
+}
+
+/// Configuration of the ingest stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestConfig {
+    /// Field names.
+    pub fields: FieldNames,
+    /// Input format.
+    pub format: InputFormat,
+    /// Largest record accepted, in bytes.
+    pub max_doc_bytes: u64,
+    /// Target size of a batch of records, in bytes.
+    pub batch_bytes: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            fields: FieldNames::default(),
+            format: InputFormat::Auto,
+            // News articles are kilobytes; 16 MiB leaves room for whole books
+            // while keeping one stray multi-gigabyte line from filling memory.
+            max_doc_bytes: 16 << 20,
+            // Large enough that rayon's per-batch overhead is negligible, small
+            // enough that two batches in flight stay far below the memory budget.
+            batch_bytes: 8 << 20,
+        }
+    }
+}
+
+/// One input file, resolved.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// The name shown in messages (`-` for standard input).
+    pub name: Arc<str>,
+    /// Where to read it.
+    pub path: PathBuf,
+    /// The id of the document when the file is plain text: the path as given, or
+    /// the path relative to the folder that was given.
+    pub text_id: String,
+}
+
+/// The resolved inputs of a run; holds the spooled copy of standard input.
+#[derive(Debug)]
+pub struct Inputs {
+    /// Files in reading order.
+    pub files: Vec<InputFile>,
+    _stdin_spool: Option<tempfile::NamedTempFile>,
+}
+
+impl Inputs {
+    /// Resolves paths: folders are walked in sorted order, `-` is standard input
+    /// (spooled to a temporary file, at most once).
+    pub fn resolve(paths: &[String]) -> Result<Self> {
+        let mut files = Vec::new();
+        let mut spool = None;
+        for given in paths {
+            if given == "-" {
+                if spool.is_some() {
+                    return Err(Error::Config("`-` (stdin) given twice".into()));
+                }
+                let mut temp = tempfile::NamedTempFile::new().map_err(|e| Error::io("-", e))?;
+                io::copy(&mut io::stdin().lock(), &mut temp).map_err(|e| Error::io("-", e))?;
+                files.push(InputFile {
+                    name: Arc::from("-"),
+                    path: temp.path().to_path_buf(),
+                    text_id: "-".into(),
+                });
+                spool = Some(temp);
+                continue;
+            }
+            let path = PathBuf::from(given);
+            let meta = std::fs::metadata(&path).map_err(|e| Error::io(given.as_str(), e))?;
+            if meta.is_dir() {
+                let mut found = Vec::new();
+                walk(&path, &mut found)?;
+                found.sort();
+                for file in found {
+                    let relative = file.strip_prefix(&path).unwrap_or(&file);
+                    files.push(InputFile {
+                        name: Arc::from(file.to_string_lossy().as_ref()),
+                        text_id: relative.to_string_lossy().into_owned(),
+                        path: file,
+                    });
+                }
+            } else {
+                files.push(InputFile {
+                    name: Arc::from(given.as_str()),
+                    path,
+                    text_id: given.clone(),
+                });
+            }
+        }
+        Ok(Self {
+            files,
+            _stdin_spool: spool,
+        })
+    }
+
+    /// Total size of the inputs on disk (compressed size for compressed files).
+    pub fn total_bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .filter_map(|file| std::fs::metadata(&file.path).ok())
+            .map(|meta| meta.len())
+            .sum()
+    }
+
+    /// Total size when no input is compressed, so that it equals the decoded
+    /// bytes a progress bar counts; `None` otherwise.
+    pub fn total_bytes_if_uncompressed(&self) -> Option<u64> {
+        let compressed = self.files.iter().any(|file| {
+            let mut head = [0u8; 4];
+            File::open(&file.path)
+                .and_then(|mut f| f.read(&mut head))
+                .map(|read| {
+                    head[..read].starts_with(&[0x1f, 0x8b])
+                        || head[..read].starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+                })
+                .unwrap_or(false)
+        });
+        (!compressed).then(|| self.total_bytes())
+    }
+}
+
+fn walk(folder: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries =
+        std::fs::read_dir(folder).map_err(|e| Error::io(folder.display().to_string(), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(folder.display().to_string(), e))?;
+        let path = entry.path();
+        // Hidden files (editor swap files, .DS_Store) are not articles.
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io(path.display().to_string(), e))?;
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if kind.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Opens a file, decompressing gzip (all members) or zstd when its magic bytes
+/// say so.
+pub fn open_decoded(path: &Path, name: &str) -> Result<Box<dyn Read + Send>> {
+    let file = File::open(path).map_err(|e| Error::io(name, e))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let head = reader.fill_buf().map_err(|e| Error::io(name, e))?;
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::bufread::MultiGzDecoder::new(reader))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| Error::io(name, e))?)
+    } else {
+        Box::new(reader)
+    })
+}
+
+fn format_by_name(name: &str) -> Option<InputFormat> {
+    let lower = name.to_ascii_lowercase();
+    let stem = [".gz", ".zst", ".zstd"]
+        .iter()
+        .find_map(|suffix| lower.strip_suffix(suffix))
+        .unwrap_or(&lower);
+    let extension = stem.rsplit_once('.').map(|(_, ext)| ext)?;
+    match extension {
+        "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
+        "txt" | "text" | "md" => Some(InputFormat::Text),
+        _ => None,
+    }
+}
+
+/// A record as read: its bytes (a range of the batch buffer) and where it came from.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    /// Index of the file in [`Inputs::files`].
+    pub file: u32,
+    /// 1-based line for JSONL, `None` for plain text.
+    pub line: Option<u64>,
+    /// Offset of the record's first byte in the decoded stream.
+    pub byte_offset: u64,
+    /// The record's bytes in [`Batch::data`], without the line terminator.
+    pub range: Range<usize>,
+    /// Whether the record is a JSONL line (else a whole text file).
+    pub is_jsonl: bool,
+    /// Set when the record could not be read whole (too large, binary, truncated).
+    pub problem: Option<RejectReason>,
+}
+
+/// A batch of records sharing one buffer.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The bytes of all records.
+    pub data: Vec<u8>,
+    /// The records, in input order.
+    pub records: Vec<RawRecord>,
+    /// Decoded bytes consumed from the inputs for this batch (for progress).
+    pub bytes_read: u64,
+}
+
+impl Batch {
+    /// The bytes of a record.
+    pub fn bytes(&self, record: &RawRecord) -> &[u8] {
+        &self.data[record.range.clone()]
+    }
+}
+
+/// The location of a record, for messages.
+pub fn location(inputs: &Inputs, record: &RawRecord) -> Location {
+    Location {
+        file: inputs.files[record.file as usize].name.clone(),
+        line: record.line,
+        byte_offset: record.byte_offset,
+    }
+}
+
+/// Reads every input in order and hands over batches of records.
+/// `sink` returning an error stops the reading.
+pub fn read_batches(
+    inputs: &Inputs,
+    config: &IngestConfig,
+    mut sink: impl FnMut(Batch) -> Result<()>,
+) -> Result<()> {
+    let mut batch = Batch::default();
+    for (index, file) in inputs.files.iter().enumerate() {
+        let reader = open_decoded(&file.path, &file.name)?;
+        let mut reader = BufReader::with_capacity(1 << 18, reader);
+        let format = match config.format {
+            InputFormat::Auto => format_by_name(&file.name).unwrap_or_else(|| sniff(&mut reader)),
+            other => other,
+        };
+        let mut state = FileReader {
+            file: index as u32,
+            config,
+            offset: 0,
+            line: 0,
+        };
+        match format {
+            InputFormat::Text => {
+                state.read_text(&mut reader, &mut batch);
+                if batch.data.len() >= config.batch_bytes {
+                    sink(std::mem::take(&mut batch))?;
+                }
+            }
+            _ => {
+                while state.read_line(&mut reader, &mut batch) {
+                    if batch.data.len() >= config.batch_bytes || batch.records.len() >= 65_536 {
+                        sink(std::mem::take(&mut batch))?;
+                    }
+                }
+            }
+        }
+    }
+    if !batch.records.is_empty() {
+        sink(batch)?;
+    }
+    Ok(())
+}
+
+/// JSONL when the first non-blank byte is `{`; a read error falls to text, whose
+/// reader then reports it.
+fn sniff(reader: &mut BufReader<Box<dyn Read + Send>>) -> InputFormat {
+    match reader.fill_buf() {
+        Ok(head) => match head.iter().find(|byte| !byte.is_ascii_whitespace()) {
+            Some(b'{') => InputFormat::Jsonl,
+            _ => InputFormat::Text,
+        },
+        Err(_) => InputFormat::Text,
+    }
+}
+
+struct FileReader<'a> {
+    file: u32,
+    config: &'a IngestConfig,
+    offset: u64,
+    line: u64,
+}
+
+impl FileReader<'_> {
+    /// Reads one line into the batch; returns false at the end of the file.
+    fn read_line(&mut self, reader: &mut impl BufRead, batch: &mut Batch) -> bool {
+        self.line += 1;
+        let start_offset = self.offset;
+        let start = batch.data.len();
+        let mut length: u64 = 0;
+        let mut oversized = false;
+        loop {
+            let available = match reader.fill_buf() {
+                Ok(available) => available,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    batch.data.truncate(start);
+                    self.push(
+                        batch,
+                        start_offset,
+                        start,
+                        true,
+                        Some(RejectReason::Truncated {
+                            detail: format!("{error} after byte {}", self.offset),
+                        }),
+                    );
+                    return false;
+                }
+            };
+            if available.is_empty() {
+                if length == 0 {
+                    return false;
+                }
+                break;
+            }
+            let (take, found_newline) = match memchr::memchr(b'\n', available) {
+                Some(at) => (at + 1, true),
+                None => (available.len(), false),
+            };
+            let content = &available[..if found_newline { take - 1 } else { take }];
+            length += content.len() as u64;
+            if length > self.config.max_doc_bytes {
+                oversized = true;
+                batch.data.truncate(start);
+            } else {
+                batch.data.extend_from_slice(content);
+            }
+            reader.consume(take);
+            self.offset += take as u64;
+            batch.bytes_read += take as u64;
+            if found_newline {
+                break;
+            }
+        }
+        if oversized {
+            self.push(
+                batch,
+                start_offset,
+                start,
+                true,
+                Some(RejectReason::TooLarge {
+                    bytes: length,
+                    limit: self.config.max_doc_bytes,
+                }),
+            );
+        } else if batch.data[start..].iter().all(u8::is_ascii_whitespace) {
+            // A blank line is not a document.
+            batch.data.truncate(start);
+        } else {
+            self.push(batch, start_offset, start, true, None);
+        }
+        true
+    }
+
+    /// Reads a whole file as one record.
+    fn read_text(&mut self, reader: &mut impl Read, batch: &mut Batch) {
+        let start = batch.data.len();
+        let limit = self.config.max_doc_bytes;
+        let mut problem = None;
+        let mut limited = reader.take(limit + 1);
+        match limited.read_to_end(&mut batch.data) {
+            Ok(read) => {
+                batch.bytes_read += read as u64;
+                if read as u64 > limit {
+                    batch.data.truncate(start);
+                    let rest = io::copy(limited.into_inner(), &mut io::sink()).unwrap_or(0);
+                    problem = Some(RejectReason::TooLarge {
+                        bytes: read as u64 + rest,
+                        limit,
+                    });
+                } else {
+                    let head = &batch.data[start..(start + 8192).min(batch.data.len())];
+                    if let Some(at) = memchr::memchr(0, head) {
+                        batch.data.truncate(start);
+                        problem = Some(RejectReason::Binary { offset: at as u64 });
+                    }
+                }
+            }
+            Err(error) => {
+                batch.data.truncate(start);
+                problem = Some(RejectReason::Truncated {
+                    detail: error.to_string(),
+                });
+            }
+        }
+        self.push(batch, 0, start, false, problem);
+    }
+
+    fn push(
+        &self,
+        batch: &mut Batch,
+        byte_offset: u64,
+        start: usize,
+        is_jsonl: bool,
+        problem: Option<RejectReason>,
+    ) {
+        let end = batch.data.len();
+        batch.records.push(RawRecord {
+            file: self.file,
+            line: is_jsonl.then_some(self.line),
+            byte_offset,
+            range: start..end,
+            is_jsonl,
+            problem,
+        });
+    }
+}
+
+/// A parsed document, borrowing from its record where it can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedDoc<'a> {
+    /// The id, when the record has one.
+    pub id: Option<Cow<'a, str>>,
+    /// The text.
+    pub text: Cow<'a, str>,
+    /// The title, when present.
+    pub title: Option<Cow<'a, str>>,
+    /// The date string, when present.
+    pub date: Option<Cow<'a, str>>,
+}
+
+/// Parses a record: a JSONL line by the field names, or a whole text file.
+pub fn parse_record<'a>(
+    bytes: &'a [u8],
+    is_jsonl: bool,
+    fields: &FieldNames,
+) -> Result<ParsedDoc<'a>, RejectReason> {
+    let text = std::str::from_utf8(bytes).map_err(|error| RejectReason::InvalidUtf8 {
+        offset_in_record: error.valid_up_to() as u64,
+    })?;
+    if !is_jsonl {
+        return Ok(ParsedDoc {
+            id: None,
+            text: Cow::Borrowed(text),
+            title: None,
+            date: None,
+        });
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let found = DocSeed { fields }
+        .deserialize(&mut deserializer)
+        .and_then(|found| deserializer.end().map(|()| found))
+        .map_err(|error| {
+            let message = error.to_string();
+            if message.contains(NOT_AN_OBJECT) {
+                RejectReason::NotAnObject
+            } else if let Some(field) = message.strip_prefix(WRONG_TYPE) {
+                let (field, expected) = field.split_once('|').unwrap_or((field, "a string"));
+                RejectReason::WrongType {
+                    field: field.to_owned(),
+                    expected: if expected.starts_with("a string or") {
+                        "a string or a number"
+                    } else {
+                        "a string"
+                    },
+                }
+            } else {
+                RejectReason::MalformedJson(message)
+            }
+        })?;
+    let text = found.text.ok_or_else(|| RejectReason::MissingText {
+        field: fields.text.clone(),
+    })?;
+    Ok(ParsedDoc {
+        id: found.id,
+        text,
+        title: found.title,
+        date: found.date,
+    })
+}
+
+const NOT_AN_OBJECT: &str = "storyhash: not an object";
+const WRONG_TYPE: &str = "storyhash: wrong type: ";
+
+#[derive(Default)]
+struct Found<'a> {
+    id: Option<Cow<'a, str>>,
+    text: Option<Cow<'a, str>>,
+    title: Option<Cow<'a, str>>,
+    date: Option<Cow<'a, str>>,
+    date_rank: usize,
+}
+
+struct DocSeed<'f> {
+    fields: &'f FieldNames,
+}
+
+impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
+    type Value = Found<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed<'_> {
+    type Value = Found<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut found = Found {
+            date_rank: usize::MAX,
+            ..Found::default()
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let key = key.as_ref();
+            if key == self.fields.text {
+                found.text = map.next_value_seed(Field {
+                    name: &self.fields.text,
+                    numbers: false,
+                })?;
+            } else if key == self.fields.id {
+                found.id = map.next_value_seed(Field {
+                    name: &self.fields.id,
+                    numbers: true,
+                })?;
+            } else if key == self.fields.title {
+                found.title = map.next_value_seed(Field {
+                    name: &self.fields.title,
+                    numbers: false,
+                })?;
+            } else if let Some(rank) = self.fields.date.iter().position(|name| name == key) {
+                let value = map.next_value_seed(Field {
+                    name: &self.fields.date[rank],
+                    numbers: false,
+                })?;
+                if value.is_some() && rank < found.date_rank {
+                    found.date = value;
+                    found.date_rank = rank;
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(de::Error::custom(NOT_AN_OBJECT))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_OBJECT))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_OBJECT))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_OBJECT))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_OBJECT))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_OBJECT))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_AN_OBJECT))
+    }
+}
+
+/// One string field (or, for ids, a number written as a string); null is absent.
+struct Field<'f> {
+    name: &'f str,
+    numbers: bool,
+}
+
+impl Field<'_> {
+    fn wrong<E: de::Error>(&self) -> E {
+        let expected = if self.numbers {
+            "a string or a number"
+        } else {
+            "a string"
+        };
+        E::custom(format!("{WRONG_TYPE}{}|{expected}", self.name))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Field<'_> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Field<'_> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a string for field `{}`", self.name)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value)))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        if self.numbers {
+            Ok(Some(Cow::Owned(value.to_string())))
+        } else {
+            Err(self.wrong())
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        if self.numbers {
+            Ok(Some(Cow::Owned(value.to_string())))
+        } else {
+            Err(self.wrong())
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(self.wrong())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(self.wrong())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, _: M) -> Result<Self::Value, M::Error> {
+        Err(self.wrong())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.wrong())
+    }
+}
+
+/// Parses the leading ISO 8601 date (and time, if given) of a date string into
+/// seconds since the Unix epoch, UTC; an offset such as `+02:00` is applied.
+/// Anything else gives `None`, and the keep policy treats the document as undated.
+pub fn parse_date(value: &str) -> Option<i64> {
+    let value = value.trim();
+    let bytes = value.as_bytes();
+    let number = |range: Range<usize>| -> Option<i64> {
+        let part = value.get(range)?;
+        if part.bytes().all(|b| b.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let year = number(0..4)?;
+    if bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
+        return None;
+    }
+    let month = number(5..7)?;
+    let day = number(8..10)?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let mut seconds = days_from_civil(year, month, day) * 86_400;
+    if matches!(bytes.get(10), Some(b'T' | b't' | b' ')) {
+        let hour = number(11..13)?;
+        let minute = number(14..16)?;
+        let second = if bytes.get(16) == Some(&b':') {
+            number(17..19).unwrap_or(0)
+        } else {
+            0
+        };
+        seconds += hour * 3600 + minute * 60 + second;
+        let rest = &value[value.len().min(16)..];
+        if let Some(at) = rest.rfind(['+', '-']) {
+            let zone = &rest[at..];
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let digits: String = zone[1..].chars().filter(char::is_ascii_digit).collect();
+            if digits.len() == 4 {
+                let hours: i64 = digits[..2].parse().ok()?;
+                let minutes: i64 = digits[2..].parse().ok()?;
+                seconds -= sign * (hours * 3600 + minutes * 60);
+            }
+        }
+    }
+    Some(seconds)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<ParsedDoc<'_>, RejectReason> {
+        parse_record(line.as_bytes(), true, &FieldNames::default())
+    }
+
+    #[test]
+    fn fields_are_read_and_others_ignored() {
+        let doc = parse(
+            r#"{"x":[1,{"a":2}],"id":7,"text":"a \"b\"","published":"2020-01-02","title":null}"#,
+        )
+        .unwrap();
+        assert_eq!(doc.id.as_deref(), Some("7"));
+        assert_eq!(doc.text, "a \"b\"");
+        assert_eq!(doc.date.as_deref(), Some("2020-01-02"));
+        assert_eq!(doc.title, None);
+    }
+
+    #[test]
+    fn date_prefers_the_first_named_field() {
+        let doc = parse(r#"{"published":"2020-01-02","text":"t","date":"2021-05-06"}"#).unwrap();
+        assert_eq!(doc.date.as_deref(), Some("2021-05-06"));
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert!(matches!(
+            parse(r#"{"id":"a","text":"x""#),
+            Err(RejectReason::MalformedJson(_))
+        ));
+        assert_eq!(parse(r#"[1,2]"#), Err(RejectReason::NotAnObject));
+        assert_eq!(
+            parse(r#"{"id":"a"}"#),
+            Err(RejectReason::MissingText {
+                field: "text".into()
+            })
+        );
+        assert_eq!(
+            parse(r#"{"text":5}"#),
+            Err(RejectReason::WrongType {
+                field: "text".into(),
+                expected: "a string"
+            })
+        );
+        assert_eq!(
+            parse(r#"{"text":"a","id":[1]}"#),
+            Err(RejectReason::WrongType {
+                field: "id".into(),
+                expected: "a string or a number"
+            })
+        );
+        assert!(matches!(
+            parse(r#"{"text":"a"} x"#),
+            Err(RejectReason::MalformedJson(_))
+        ));
+        assert_eq!(
+            parse_record(b"{\"text\":\"a\xff\"}", true, &FieldNames::default()),
+            Err(RejectReason::InvalidUtf8 {
+                offset_in_record: 10
+            })
+        );
+    }
+
+    #[test]
+    fn dates_parse_to_epoch_seconds() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2000-03-01"), Some(951_868_800));
+        assert_eq!(parse_date("2023-09-18T10:30:00Z"), Some(1_695_033_000));
+        assert_eq!(parse_date("2023-09-18T12:30:00+02:00"), Some(1_695_033_000));
+        assert_eq!(parse_date("September 18, 2023"), None);
+        assert_eq!(parse_date("2023-13-01"), None);
+    }
+
+    #[test]
+    fn format_follows_the_extension_under_compression() {
+        assert_eq!(format_by_name("a/b.jsonl.zst"), Some(InputFormat::Jsonl));
+        assert_eq!(format_by_name("b.TXT"), Some(InputFormat::Text));
+        assert_eq!(format_by_name("noext"), None);
+    }
+}

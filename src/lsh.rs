@@ -1,0 +1,248 @@
+//! LSH stage: signatures in, candidate pairs out.
+//!
+//! A signature of `num_hashes` values is cut into `num_bands` bands of
+//! `rows_per_band` values; two documents whose values agree on a whole band share
+//! that band's bucket and become a candidate pair. Two documents of Jaccard `s`
+//! collide in at least one band with probability `1 - (1 - s^r)^b`, an S-curve whose
+//! step sits near the threshold.
+//!
+//! [`choose_params`] picks bands and rows for a threshold the way datasketch's
+//! `MinHashLSH` does: the (b, r) with `b * r <= num_hashes` that minimizes the
+//! weighted sum of the false-positive area (collision probability integrated below
+//! the threshold) and the false-negative area (non-collision integrated above it).
+//!
+//! Band keys are the seeded xxh3-64 of a band's values (seeded by the band's index),
+//! stable across runs and machines, unlike gaoya's randomly seeded band hasher, so
+//! they could be stored or shared.
+//!
+//! Oversized buckets: a bucket of m documents holds m(m-1)/2 pairs. Buckets of up to
+//! [`LshConfig::all_pairs_limit`] members give all their pairs. A larger bucket is
+//! walked in document order keeping a list of representatives: each member is
+//! verified against the representatives (at most [`LshConfig::max_representatives`]
+//! of them) and linked to the first that verifies, or becomes a representative
+//! itself. A bucket that is one big copy cluster (a wire story republished a
+//! thousand times) costs m verifications instead of m²/2; a bucket of unrelated
+//! documents costs at most m × max_representatives.
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Configuration of the LSH stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LshConfig {
+    /// Weight of the false-positive area when choosing bands and rows.
+    pub false_positive_weight: f64,
+    /// Weight of the false-negative area when choosing bands and rows.
+    pub false_negative_weight: f64,
+    /// Bands and rows given by the user instead of derived from the threshold.
+    pub fixed: Option<LshParams>,
+    /// Buckets up to this size give all their pairs.
+    pub all_pairs_limit: usize,
+    /// Representatives compared per member of an oversized bucket.
+    pub max_representatives: usize,
+}
+
+impl Default for LshConfig {
+    fn default() -> Self {
+        Self {
+            false_positive_weight: 0.5,
+            false_negative_weight: 0.5,
+            fixed: None,
+            all_pairs_limit: 64,
+            max_representatives: 16,
+        }
+    }
+}
+
+/// Bands and rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct LshParams {
+    /// Number of bands (b).
+    pub num_bands: usize,
+    /// Values per band (r).
+    pub rows_per_band: usize,
+}
+
+impl LshParams {
+    /// Probability that two documents of Jaccard `similarity` share a bucket.
+    pub fn collision_probability(&self, similarity: f64) -> f64 {
+        1.0 - (1.0 - similarity.powi(self.rows_per_band as i32)).powi(self.num_bands as i32)
+    }
+}
+
+/// Midpoint-rule integral of `f` over `[from, to]` with 200 steps, enough for the
+/// smooth S-curves compared here.
+fn integrate(f: impl Fn(f64) -> f64, from: f64, to: f64) -> f64 {
+    let steps = 200;
+    let width = (to - from) / steps as f64;
+    (0..steps)
+        .map(|i| f(from + (i as f64 + 0.5) * width))
+        .sum::<f64>()
+        * width
+}
+
+/// The (bands, rows) minimizing the weighted false-positive and false-negative
+/// areas of the S-curve around `threshold`, as datasketch does.
+pub fn choose_params(
+    threshold: f64,
+    num_hashes: usize,
+    false_positive_weight: f64,
+    false_negative_weight: f64,
+) -> LshParams {
+    let mut best = LshParams {
+        num_bands: 1,
+        rows_per_band: num_hashes.max(1),
+    };
+    let mut best_error = f64::INFINITY;
+    for num_bands in 1..=num_hashes {
+        for rows_per_band in 1..=num_hashes / num_bands {
+            let params = LshParams {
+                num_bands,
+                rows_per_band,
+            };
+            let false_positive = integrate(|s| params.collision_probability(s), 0.0, threshold);
+            let false_negative =
+                integrate(|s| 1.0 - params.collision_probability(s), threshold, 1.0);
+            let error =
+                false_positive_weight * false_positive + false_negative_weight * false_negative;
+            if error < best_error {
+                best_error = error;
+                best = params;
+            }
+        }
+    }
+    best
+}
+
+/// The bucket key of band `band` of a signature.
+pub fn band_key(signature: &[u32], band: usize, rows_per_band: usize) -> u64 {
+    let values = &signature[band * rows_per_band..(band + 1) * rows_per_band];
+    let mut bytes = [0u8; 4 * crate::minhash::MAX_HASHES];
+    for (slot, value) in bytes.chunks_exact_mut(4).zip(values) {
+        slot.copy_from_slice(&value.to_le_bytes());
+    }
+    xxh3_64_with_seed(&bytes[..4 * rows_per_band], band as u64)
+}
+
+/// Sorts `(key, document)` entries and calls `visit` with the documents of each
+/// bucket of two or more members, in ascending document order.
+pub fn for_each_bucket(entries: &mut [(u64, u32)], mut visit: impl FnMut(&[(u64, u32)])) {
+    entries.sort_unstable();
+    for bucket in entries.chunk_by(|a, b| a.0 == b.0) {
+        if bucket.len() > 1 {
+            visit(bucket);
+        }
+    }
+}
+
+/// All pairs `(i, j)` with `i < j` of a bucket small enough to enumerate.
+pub fn all_pairs(bucket: &[(u64, u32)], out: &mut Vec<(u32, u32)>) {
+    for (position, &(_, first)) in bucket.iter().enumerate() {
+        for &(_, second) in &bucket[position + 1..] {
+            out.push((first, second));
+        }
+    }
+}
+
+/// Links the members of an oversized bucket to verified representatives (see the
+/// module doc). `verify(a, b)` returns whether the pair is a copy. Pushes the
+/// verified pairs.
+pub fn representative_pairs(
+    bucket: &[(u64, u32)],
+    max_representatives: usize,
+    mut verify: impl FnMut(u32, u32) -> bool,
+    out: &mut Vec<(u32, u32)>,
+) {
+    let mut representatives: Vec<u32> = Vec::new();
+    for &(_, member) in bucket {
+        let linked = representatives
+            .iter()
+            .take(max_representatives)
+            .find(|&&representative| verify(representative, member));
+        match linked {
+            Some(&representative) => out.push((representative, member)),
+            None => representatives.push(member),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chosen_curve_steps_near_the_threshold() {
+        for threshold in [0.3, 0.5, 0.7, 0.8, 0.9] {
+            let params = choose_params(threshold, 128, 0.5, 0.5);
+            assert!(params.num_bands * params.rows_per_band <= 128);
+            let below = params.collision_probability(threshold - 0.15);
+            let above = params.collision_probability((threshold + 0.15).min(1.0));
+            assert!(below < 0.5 && above > 0.5, "{threshold}: {params:?}");
+        }
+    }
+
+    #[test]
+    fn datasketch_parameters_are_reproduced() {
+        // Values printed by datasketch 2.0's `_optimal_param(t, 128, 0.5, 0.5)`,
+        // which integrates with scipy's quad; ours uses the midpoint rule.
+        for (threshold, expected) in [
+            (0.2, (28, 2)),
+            (0.5, (25, 5)),
+            (0.7, (14, 9)),
+            (0.8, (9, 13)),
+            (0.9, (5, 25)),
+        ] {
+            let params = choose_params(threshold, 128, 0.5, 0.5);
+            assert_eq!(
+                (params.num_bands, params.rows_per_band),
+                expected,
+                "{threshold}"
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_bucket_of_copies_costs_one_verification_per_member() {
+        let bucket: Vec<(u64, u32)> = (0..1000).map(|doc| (7, doc)).collect();
+        let mut calls = 0;
+        let mut out = Vec::new();
+        representative_pairs(
+            &bucket,
+            16,
+            |_, _| {
+                calls += 1;
+                true
+            },
+            &mut out,
+        );
+        assert_eq!(calls, 999);
+        assert_eq!(out.len(), 999);
+    }
+
+    #[test]
+    fn oversized_bucket_of_strangers_is_capped() {
+        let bucket: Vec<(u64, u32)> = (0..1000).map(|doc| (7, doc)).collect();
+        let mut calls = 0;
+        let mut out = Vec::new();
+        representative_pairs(
+            &bucket,
+            16,
+            |_, _| {
+                calls += 1;
+                false
+            },
+            &mut out,
+        );
+        assert!(calls <= 1000 * 16);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn buckets_are_grouped_by_key() {
+        let mut entries = vec![(2, 5), (1, 0), (2, 3), (3, 9), (1, 4)];
+        let mut seen = Vec::new();
+        for_each_bucket(&mut entries, |bucket| {
+            seen.push(bucket.iter().map(|e| e.1).collect::<Vec<_>>())
+        });
+        assert_eq!(seen, vec![vec![0, 4], vec![3, 5]]);
+    }
+}

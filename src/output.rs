@@ -1,0 +1,261 @@
+//! Writing results: per-document lines, kept input lines, duplicates, rejects;
+//! and [`AtomicFile`], so a killed run never leaves a half-written file that looks
+//! whole.
+//!
+//! Kept lines are copied from the input byte for byte (a final line without a
+//! newline gets one, so the output stays JSONL). A plain-text input document,
+//! having no line of its own, is written as `{"id": ..., "text": ...}`.
+
+use crate::cluster::cluster_id;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest::{self, Inputs};
+use crate::pipeline::{CopyRun, NoProgress, Status, for_each_batch};
+use serde::Serialize;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A file written to a temporary name beside its target and renamed over it by
+/// [`AtomicFile::commit`]. Dropped without commit, the temporary file is removed.
+#[derive(Debug)]
+pub struct AtomicFile {
+    target: PathBuf,
+    writer: BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Opens a temporary file in the target's folder.
+    pub fn create(target: &Path) -> Result<Self> {
+        let folder = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".storyhash-")
+            .suffix(".part")
+            .tempfile_in(folder)
+            .map_err(|e| Error::io(target.display().to_string(), e))?;
+        Ok(Self {
+            target: target.to_path_buf(),
+            writer: BufWriter::with_capacity(1 << 20, temp),
+        })
+    }
+
+    /// Flushes and renames the file to its target.
+    pub fn commit(self) -> Result<()> {
+        let name = self.target.display().to_string();
+        let temp = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::io(name.clone(), e.into_error()))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(name.clone(), e))?;
+        temp.persist(&self.target)
+            .map_err(|e| Error::io(name, e.error))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// Rounds a similarity for output: four decimals are more than MinHash resolves.
+pub fn round4(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
+#[derive(Serialize)]
+struct ClusterLine<'a> {
+    id: Option<&'a str>,
+    status: Status,
+    copy_cluster: Option<String>,
+    duplicate_of: Option<&'a str>,
+    similarity: Option<f64>,
+    reason: Option<String>,
+}
+
+fn io_error(name: &str) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::io(name, e)
+}
+
+/// The rejection message of record `index`, with its location.
+pub fn reject_message(run: &CopyRun, inputs: &Inputs, index: usize) -> Option<String> {
+    let record = &run.records[index];
+    let reason = run.reason(index)?;
+    let location = crate::error::Location {
+        file: inputs.files[record.file as usize].name.clone(),
+        line: record.line,
+        byte_offset: record.byte_offset,
+    };
+    Some(format!("{location}: {reason}"))
+}
+
+/// One JSON line per input record, in input order: `id`, `status`,
+/// `copy_cluster`, `duplicate_of`, `similarity`, `reason`.
+pub fn write_cluster_lines(
+    run: &CopyRun,
+    inputs: &Inputs,
+    out: &mut dyn Write,
+    name: &str,
+) -> Result<()> {
+    for (index, record) in run.records.iter().enumerate() {
+        let status = run.status(index);
+        let (copy_cluster, duplicate_of, similarity) = match (status, record.doc) {
+            (Status::Rejected, _) | (_, None) => (None, None, None),
+            (_, Some(doc)) => {
+                let kept = run.kept_of[doc as usize];
+                let kept_id = run.doc_id(kept);
+                (
+                    Some(cluster_id(kept_id)),
+                    (kept != doc).then_some(kept_id),
+                    run.similarity_to_kept[doc as usize].map(round4),
+                )
+            }
+        };
+        let line = ClusterLine {
+            id: record.id.as_deref(),
+            status,
+            copy_cluster,
+            duplicate_of,
+            similarity,
+            reason: reject_message(run, inputs, index),
+        };
+        serde_json::to_writer(&mut *out, &line).map_err(|e| Error::io(name, e.into()))?;
+        out.write_all(b"\n").map_err(io_error(name))?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct DuplicateLine<'a> {
+    id: &'a str,
+    duplicate_of: &'a str,
+    similarity: Option<f64>,
+    copy_cluster: String,
+    location: String,
+}
+
+/// One JSON line per duplicate: its id, the kept id, similarity, cluster and location.
+pub fn write_duplicates(
+    run: &CopyRun,
+    inputs: &Inputs,
+    out: &mut dyn Write,
+    name: &str,
+) -> Result<()> {
+    for (index, record) in run.records.iter().enumerate() {
+        let (Status::Duplicate, Some(doc)) = (run.status(index), record.doc) else {
+            continue;
+        };
+        let kept = run.kept_of[doc as usize];
+        let line = DuplicateLine {
+            id: run.doc_id(doc),
+            duplicate_of: run.doc_id(kept),
+            similarity: run.similarity_to_kept[doc as usize].map(round4),
+            copy_cluster: cluster_id(run.doc_id(kept)),
+            location: location_text(inputs, record.file, record.line),
+        };
+        serde_json::to_writer(&mut *out, &line).map_err(|e| Error::io(name, e.into()))?;
+        out.write_all(b"\n").map_err(io_error(name))?;
+    }
+    Ok(())
+}
+
+fn location_text(inputs: &Inputs, file: u32, line: Option<u64>) -> String {
+    let name = &inputs.files[file as usize].name;
+    match line {
+        Some(line) => format!("{name}:{line}"),
+        None => name.to_string(),
+    }
+}
+
+#[derive(Serialize)]
+struct RejectedLine<'a> {
+    id: Option<&'a str>,
+    file: &'a str,
+    line: Option<u64>,
+    byte_offset: u64,
+    code: &'static str,
+    reason: String,
+}
+
+/// One JSON line per rejected record: where it is, a reason code and message.
+pub fn write_rejected(
+    run: &CopyRun,
+    inputs: &Inputs,
+    out: &mut dyn Write,
+    name: &str,
+) -> Result<()> {
+    for (index, record) in run.records.iter().enumerate() {
+        let Some(reason) = run.reason(index) else {
+            continue;
+        };
+        let line = RejectedLine {
+            id: record.id.as_deref(),
+            file: &inputs.files[record.file as usize].name,
+            line: record.line,
+            byte_offset: record.byte_offset,
+            code: reason.code(),
+            reason: reject_message(run, inputs, index).unwrap_or_default(),
+        };
+        serde_json::to_writer(&mut *out, &line).map_err(|e| Error::io(name, e.into()))?;
+        out.write_all(b"\n").map_err(io_error(name))?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct TextDocLine<'a> {
+    id: &'a str,
+    text: &'a str,
+}
+
+/// Copies the kept records from the input to `out`, in input order: one more
+/// pass over the input, since texts are not held in memory.
+pub fn write_kept(
+    run: &CopyRun,
+    inputs: &Inputs,
+    config: &Config,
+    out: &mut dyn Write,
+    name: &str,
+) -> Result<()> {
+    let mut next_record = 0usize;
+    for_each_batch(inputs, config, &NoProgress, |batch| {
+        for record in &batch.records {
+            let index = next_record;
+            next_record += 1;
+            if index >= run.records.len() || run.status(index) != Status::Kept {
+                continue;
+            }
+            let bytes = batch.bytes(record);
+            if record.is_jsonl {
+                out.write_all(bytes).map_err(io_error(name))?;
+            } else {
+                let text = std::str::from_utf8(bytes).map_err(|_| {
+                    Error::Config(format!(
+                        "{}: the input changed while it was being read",
+                        ingest::location(inputs, record)
+                    ))
+                })?;
+                let id = run.records[index].id.as_deref().unwrap_or("");
+                serde_json::to_writer(&mut *out, &TextDocLine { id, text })
+                    .map_err(|e| Error::io(name, e.into()))?;
+            }
+            out.write_all(b"\n").map_err(io_error(name))?;
+        }
+        Ok(())
+    })?;
+    if next_record != run.records.len() {
+        return Err(Error::Config(
+            "the input changed while it was being read (record count differs)".into(),
+        ));
+    }
+    Ok(())
+}

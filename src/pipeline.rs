@@ -1,0 +1,906 @@
+//! The pipeline: wires the stages, and is the only place with threads and progress.
+//!
+//! ```text
+//! pass 1 (scan)   read → parse → validate, ids, dates → short-line hashes
+//!                 └─► recurring boilerplate lines
+//! pass 2 (sign)   read → parse → kept lines → shingles → MinHash signature
+//! LSH             per band (rayon over bands): bucket keys → candidate pairs
+//! verify          per pair (rayon): signature estimate, or exact (one more pass)
+//! cluster         union-find → kept document per cluster
+//! ```
+//!
+//! The input is read, not held: the copy tier keeps per document only its id,
+//! date, length, shingle count and signature (and per input record its position),
+//! so memory grows with the number of documents, not their size. A reader thread
+//! decodes the next batch while rayon works on the current one.
+//!
+//! Every parallel step writes into slots indexed by document or collects in input
+//! order, and candidate pairs are sorted before they are verified, so results are
+//! identical whatever the number of threads.
+
+use crate::boilerplate::{self, DroppedLines, RecurringLines};
+use crate::cluster::{self, KeepKey, Similarity};
+use crate::config::{Config, Verify};
+use crate::error::{Error, RejectReason, Result};
+use crate::ingest::{self, Batch, Inputs, RawRecord};
+use crate::lsh::{self, LshParams};
+use crate::minhash::{MinHasher, Signatures, estimate_jaccard};
+use crate::shingle::Shingler;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Receives progress from a long run. The library never draws anything itself;
+/// the binary implements this with progress bars.
+pub trait Progress: Sync {
+    /// A stage starts; `total_bytes` is known when the inputs are uncompressed.
+    fn stage(&self, name: &str, total_bytes: Option<u64>);
+    /// Some bytes of the current stage are done.
+    fn advance(&self, bytes: u64);
+    /// The current stage is over.
+    fn finish(&self);
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn stage(&self, _: &str, _: Option<u64>) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// The final state of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Kept: not a copy, or the kept member of its copy cluster.
+    Kept,
+    /// A copy of a kept document.
+    Duplicate,
+    /// Not usable; the reason says why.
+    Rejected,
+}
+
+/// One input record and what became of it.
+#[derive(Debug, Clone)]
+pub struct RecordOutcome {
+    /// Index of the input file.
+    pub file: u32,
+    /// 1-based line (JSONL) or `None` (a text file).
+    pub line: Option<u64>,
+    /// Byte offset in the decoded input.
+    pub byte_offset: u64,
+    /// The document index, when the record became a document.
+    pub doc: Option<u32>,
+    /// Why it was rejected, when it was.
+    pub reason: Option<RejectReason>,
+    /// The id, when the record had one or was given one.
+    pub id: Option<Box<str>>,
+}
+
+/// Totals of a run; they always add up: `records = kept + duplicates + rejected`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Totals {
+    /// Records read (documents and rejected records).
+    pub records: u64,
+    /// Kept documents.
+    pub kept: u64,
+    /// Duplicates.
+    pub duplicates: u64,
+    /// Rejected records.
+    pub rejected: u64,
+    /// Copy clusters of two or more documents.
+    pub copy_clusters: u64,
+    /// Decoded input bytes.
+    pub bytes: u64,
+    /// Distinct recurring short lines found in pass 1.
+    pub recurring_lines: u64,
+    /// Lines left out of shingling, by rule.
+    pub dropped_lines: DroppedLines,
+    /// Candidate pairs from LSH (after removing repeats across bands).
+    pub candidate_pairs: u64,
+    /// Candidate pairs that verified as copies.
+    pub verified_pairs: u64,
+}
+
+/// Wall time of each stage.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Timings {
+    /// Pass 1.
+    pub scan: Duration,
+    /// Pass 2.
+    pub sign: Duration,
+    /// Bucketing and candidates.
+    pub lsh: Duration,
+    /// Verification, including the exact pass.
+    pub verify: Duration,
+    /// Union-find and keep policy.
+    pub cluster: Duration,
+}
+
+/// A verified copy pair.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CopyPair {
+    /// First document (smaller index).
+    pub a: u32,
+    /// Second document.
+    pub b: u32,
+    /// Their similarity.
+    pub similarity: Similarity,
+}
+
+/// The result of the copy tier.
+#[derive(Debug)]
+pub struct CopyRun {
+    /// Every input record in input order.
+    pub records: Vec<RecordOutcome>,
+    /// For each document, its record index.
+    pub record_of: Vec<u32>,
+    /// For each document, its kept document (itself when kept).
+    pub kept_of: Vec<u32>,
+    /// For each document, its score against its kept document (`None` when kept).
+    pub similarity_to_kept: Vec<Option<f64>>,
+    /// For each document, whether pass 2 rejected it (no words once normalized).
+    pub late_rejected: Vec<bool>,
+    /// Verified pairs, sorted.
+    pub pairs: Vec<CopyPair>,
+    /// LSH bands and rows used.
+    pub lsh_params: LshParams,
+    /// Totals.
+    pub totals: Totals,
+    /// Stage timings.
+    pub timings: Timings,
+    /// Bytes held per document by the copy tier, beyond the signature (measured
+    /// from the vectors' capacities).
+    pub bytes_per_doc_beyond_signature: f64,
+}
+
+impl CopyRun {
+    /// The status of record `index`.
+    pub fn status(&self, index: usize) -> Status {
+        let record = &self.records[index];
+        match record.doc {
+            Some(doc) if !self.late_rejected[doc as usize] => {
+                if self.kept_of[doc as usize] == doc {
+                    Status::Kept
+                } else {
+                    Status::Duplicate
+                }
+            }
+            _ => Status::Rejected,
+        }
+    }
+
+    /// The reason of a rejected record.
+    pub fn reason(&self, index: usize) -> Option<&RejectReason> {
+        self.records[index].reason.as_ref()
+    }
+
+    /// The id of document `doc`.
+    pub fn doc_id(&self, doc: u32) -> &str {
+        self.records[self.record_of[doc as usize] as usize]
+            .id
+            .as_deref()
+            .unwrap_or("")
+    }
+}
+
+/// A configured pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    config: Config,
+    hasher: MinHasher,
+    lsh_params: LshParams,
+}
+
+impl Pipeline {
+    /// Validates the configuration and prepares the hash functions.
+    pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
+        let lsh_params = config.lsh.fixed.unwrap_or_else(|| {
+            lsh::choose_params(
+                cluster::lowest_copy_jaccard(config.copy.threshold, config.copy.containment),
+                config.minhash.num_hashes,
+                config.lsh.false_positive_weight,
+                config.lsh.false_negative_weight,
+            )
+        });
+        Ok(Self {
+            hasher: MinHasher::new(config.minhash.clone()),
+            config,
+            lsh_params,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// LSH bands and rows in use.
+    pub fn lsh_params(&self) -> LshParams {
+        self.lsh_params
+    }
+
+    /// Runs the copy tier over the inputs.
+    pub fn run(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<CopyRun> {
+        let total_bytes = inputs.total_bytes_if_uncompressed();
+
+        let started = Instant::now();
+        progress.stage("scan", total_bytes);
+        let scan = self.scan(inputs, progress)?;
+        progress.finish();
+        let scan_time = started.elapsed();
+
+        let started = Instant::now();
+        progress.stage("sign", total_bytes);
+        let signed = self.sign(inputs, &scan, progress)?;
+        progress.finish();
+        let sign_time = started.elapsed();
+
+        let started = Instant::now();
+        let active: Vec<bool> = signed.late_rejected.iter().map(|&r| !r).collect();
+        let candidates = self.candidates(&signed.signatures, &signed.sizes, &active);
+        let lsh_time = started.elapsed();
+
+        let started = Instant::now();
+        let pairs = self.verify(inputs, &scan, &signed, &candidates, progress)?;
+        let verify_time = started.elapsed();
+
+        let started = Instant::now();
+        let keys: Vec<KeepKey> = scan.docs.iter().map(|doc| doc.key).collect();
+        let linked: Vec<(u32, u32)> = pairs.iter().map(|pair| (pair.a, pair.b)).collect();
+        let clusters = cluster::copy_clusters(&keys, &linked);
+        let similarity_to_kept = self.similarity_to_kept(&clusters.kept_of, &pairs, &signed);
+        let cluster_time = started.elapsed();
+
+        let mut records = scan.records;
+        for (doc, &rejected) in signed.late_rejected.iter().enumerate() {
+            if rejected {
+                records[scan.docs[doc].record as usize].reason = Some(RejectReason::EmptyText);
+            }
+        }
+        let record_of: Vec<u32> = scan.docs.iter().map(|doc| doc.record).collect();
+        let mut totals = Totals {
+            records: records.len() as u64,
+            bytes: scan.bytes,
+            recurring_lines: scan.recurring.len() as u64,
+            dropped_lines: signed.dropped,
+            candidate_pairs: candidates.len() as u64,
+            verified_pairs: pairs.len() as u64,
+            ..Totals::default()
+        };
+        let mut cluster_sizes: HashMap<u32, u32> = HashMap::new();
+        for (doc, &kept) in clusters.kept_of.iter().enumerate() {
+            if signed.late_rejected[doc] {
+                continue;
+            }
+            *cluster_sizes.entry(kept).or_default() += 1;
+            if kept as usize == doc {
+                totals.kept += 1;
+            } else {
+                totals.duplicates += 1;
+            }
+        }
+        totals.rejected = totals.records - totals.kept - totals.duplicates;
+        totals.copy_clusters = cluster_sizes.values().filter(|&&size| size > 1).count() as u64;
+
+        let documents = scan.docs.len().max(1) as f64;
+        let id_bytes: usize = records
+            .iter()
+            .filter_map(|record| record.id.as_ref().map(|id| id.len()))
+            .sum();
+        let beyond_signature = records.capacity() * std::mem::size_of::<RecordOutcome>()
+            + id_bytes
+            + scan.docs.capacity() * std::mem::size_of::<DocInfo>()
+            + signed.sizes.capacity() * 4
+            + clusters.kept_of.capacity() * 4
+            + similarity_to_kept.capacity() * std::mem::size_of::<Option<f64>>()
+            + scan.id_index_bytes;
+
+        Ok(CopyRun {
+            records,
+            record_of,
+            kept_of: clusters.kept_of,
+            similarity_to_kept,
+            late_rejected: signed.late_rejected,
+            pairs,
+            lsh_params: self.lsh_params,
+            totals,
+            timings: Timings {
+                scan: scan_time,
+                sign: sign_time,
+                lsh: lsh_time,
+                verify: verify_time,
+                cluster: cluster_time,
+            },
+            bytes_per_doc_beyond_signature: beyond_signature as f64 / documents,
+        })
+    }
+
+    /// Pass 1: validate records, give documents their index, count short lines.
+    fn scan(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<Scan> {
+        let mut scan = Scan::default();
+        let mut line_hashes: Vec<u64> = Vec::new();
+        let mut first_seen: HashMap<u64, u32> = HashMap::new();
+        for_each_batch(inputs, &self.config, progress, |batch| {
+            let parsed: Vec<ScanItem> = batch
+                .records
+                .par_iter()
+                .map(|record| self.scan_record(inputs, &batch, record))
+                .collect();
+            scan.bytes += batch.bytes_read;
+            for (record, item) in batch.records.iter().zip(parsed) {
+                let record_index = scan.records.len() as u32;
+                let mut outcome = RecordOutcome {
+                    file: record.file,
+                    line: record.line,
+                    byte_offset: record.byte_offset,
+                    doc: None,
+                    reason: None,
+                    id: None,
+                };
+                match item {
+                    ScanItem::Rejected { id, reason } => {
+                        outcome.id = id.map(String::into_boxed_str);
+                        outcome.reason = Some(reason);
+                    }
+                    ScanItem::Document {
+                        id,
+                        key,
+                        short_lines,
+                    } => {
+                        let doc = scan.docs.len() as u32;
+                        match first_seen.entry(xxh3_64(id.as_bytes())) {
+                            Entry::Occupied(first) => {
+                                let first_record =
+                                    &scan.records[scan.docs[*first.get() as usize].record as usize];
+                                let first_location = ingest::location(
+                                    inputs,
+                                    &RawRecord {
+                                        file: first_record.file,
+                                        line: first_record.line,
+                                        byte_offset: first_record.byte_offset,
+                                        range: 0..0,
+                                        is_jsonl: true,
+                                        problem: None,
+                                    },
+                                );
+                                outcome.reason = Some(RejectReason::DuplicateId {
+                                    id: id.clone(),
+                                    first_seen: first_location.to_string(),
+                                });
+                            }
+                            Entry::Vacant(slot) => {
+                                slot.insert(doc);
+                                outcome.doc = Some(doc);
+                                scan.docs.push(DocInfo {
+                                    record: record_index,
+                                    key,
+                                });
+                                line_hashes.extend_from_slice(&short_lines);
+                            }
+                        }
+                        outcome.id = Some(id.into_boxed_str());
+                    }
+                }
+                if let (true, Some(reason)) = (self.config.strict, &outcome.reason) {
+                    return Err(Error::Rejected {
+                        location: ingest::location(inputs, record),
+                        reason: reason.clone(),
+                    });
+                }
+                scan.records.push(outcome);
+            }
+            progress.advance(batch.bytes_read);
+            Ok(())
+        })?;
+        scan.id_index_bytes = first_seen.capacity() * 16;
+        drop(first_seen);
+        if self.config.boilerplate.enabled {
+            scan.recurring =
+                RecurringLines::from_hashes(line_hashes, self.config.boilerplate.min_docs);
+        }
+        Ok(scan)
+    }
+
+    fn scan_record(&self, inputs: &Inputs, batch: &Batch, record: &RawRecord) -> ScanItem {
+        if let Some(problem) = &record.problem {
+            return ScanItem::Rejected {
+                id: None,
+                reason: problem.clone(),
+            };
+        }
+        let parsed = match ingest::parse_record(
+            batch.bytes(record),
+            record.is_jsonl,
+            &self.config.ingest.fields,
+        ) {
+            Ok(parsed) => parsed,
+            Err(reason) => return ScanItem::Rejected { id: None, reason },
+        };
+        let file = &inputs.files[record.file as usize];
+        let id = match (&parsed.id, record.line) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(line)) => format!("{}:{line}", file.name),
+            (None, None) => file.text_id.clone(),
+        };
+        if !parsed.text.chars().any(char::is_alphanumeric) {
+            return ScanItem::Rejected {
+                id: Some(id),
+                reason: RejectReason::EmptyText,
+            };
+        }
+        let mut short_lines = Vec::new();
+        if self.config.boilerplate.enabled {
+            boilerplate::short_line_hashes(
+                &parsed.text,
+                &self.config.boilerplate,
+                &mut short_lines,
+            );
+        }
+        ScanItem::Document {
+            id,
+            key: KeepKey {
+                date: parsed.date.as_deref().and_then(ingest::parse_date),
+                text_len: parsed.text.len() as u64,
+            },
+            short_lines,
+        }
+    }
+
+    /// Pass 2: signatures of the accepted documents, written in document order.
+    fn sign(&self, inputs: &Inputs, scan: &Scan, progress: &dyn Progress) -> Result<Signed> {
+        let num_hashes = self.hasher.num_hashes();
+        let documents = scan.docs.len();
+        let mut signed = Signed {
+            signatures: Signatures::new(num_hashes),
+            sizes: vec![0; documents],
+            late_rejected: vec![false; documents],
+            dropped: DroppedLines::default(),
+        };
+        let mut values = vec![0u32; documents * num_hashes];
+        let mut next_record = 0usize;
+        for_each_batch(inputs, &self.config, progress, |batch| {
+            let first_record = next_record;
+            next_record += batch.records.len();
+            let work: Vec<(usize, u32)> = batch
+                .records
+                .iter()
+                .enumerate()
+                .filter_map(|(position, _)| {
+                    scan.records
+                        .get(first_record + position)
+                        .and_then(|outcome| outcome.doc)
+                        .map(|doc| (position, doc))
+                })
+                .collect();
+            let Some(&(_, first_doc)) = work.first() else {
+                progress.advance(batch.bytes_read);
+                return Ok(());
+            };
+            let first_doc = first_doc as usize;
+            let count = work.len();
+            let slots = &mut values[first_doc * num_hashes..(first_doc + count) * num_hashes];
+            let sizes = &mut signed.sizes[first_doc..first_doc + count];
+            let empty = &mut signed.late_rejected[first_doc..first_doc + count];
+            let dropped: Vec<Result<DroppedLines>> = slots
+                .par_chunks_mut(num_hashes)
+                .zip(sizes.par_iter_mut())
+                .zip(empty.par_iter_mut())
+                .zip(work.par_iter())
+                .map_init(
+                    || {
+                        (
+                            Shingler::new(self.config.shingle.clone()),
+                            Vec::new(),
+                            Vec::new(),
+                        )
+                    },
+                    |(shingler, shingles, lines), (((slot, size), empty), &(position, _))| {
+                        let record = &batch.records[position];
+                        let parsed = ingest::parse_record(
+                            batch.bytes(record),
+                            record.is_jsonl,
+                            &self.config.ingest.fields,
+                        )
+                        .map_err(|reason| {
+                            Error::Config(format!(
+                                "{}: the input changed while it was being read ({reason})",
+                                ingest::location(inputs, record)
+                            ))
+                        })?;
+                        let dropped = self.shingle_document(
+                            &parsed.text,
+                            &scan.recurring,
+                            shingler,
+                            lines,
+                            shingles,
+                        );
+                        *size = shingles.len().min(u32::MAX as usize) as u32;
+                        *empty = shingles.is_empty();
+                        self.hasher.sign(shingles, slot);
+                        Ok(dropped)
+                    },
+                )
+                .collect();
+            for result in dropped {
+                signed.dropped += result?;
+            }
+            progress.advance(batch.bytes_read);
+            Ok(())
+        })?;
+        for chunk in values.chunks_exact(num_hashes) {
+            signed.signatures.push(chunk);
+        }
+        Ok(signed)
+    }
+
+    /// Shingles a document's kept lines (or, when the boilerplate rules leave no
+    /// word, its whole text).
+    fn shingle_document(
+        &self,
+        text: &str,
+        recurring: &RecurringLines,
+        shingler: &mut Shingler,
+        lines: &mut Vec<std::ops::Range<usize>>,
+        shingles: &mut Vec<u64>,
+    ) -> DroppedLines {
+        lines.clear();
+        shingles.clear();
+        let dropped = boilerplate::kept_lines(text, recurring, &self.config.boilerplate, lines);
+        shingler.shingles(lines.iter().map(|range| &text[range.clone()]), shingles);
+        if shingles.is_empty() {
+            shingler.shingles([text], shingles);
+            return DroppedLines::default();
+        }
+        dropped
+    }
+
+    /// Candidate pairs from the LSH buckets, sorted and without repeats.
+    fn candidates(
+        &self,
+        signatures: &Signatures,
+        sizes: &[u32],
+        active: &[bool],
+    ) -> Vec<(u32, u32)> {
+        let LshParams {
+            num_bands,
+            rows_per_band,
+        } = self.lsh_params;
+        let rule = &self.config.copy;
+        let verify_estimate = |a: u32, b: u32| {
+            let jaccard = estimate_jaccard(signatures.get(a as usize), signatures.get(b as usize));
+            Similarity::from_jaccard(jaccard, sizes[a as usize], sizes[b as usize])
+                .score(rule.containment)
+                >= rule.threshold
+        };
+        let per_band: Vec<Vec<(u32, u32)>> = (0..num_bands)
+            .into_par_iter()
+            .map(|band| {
+                let mut entries: Vec<(u64, u32)> = (0..signatures.len())
+                    .filter(|&doc| active[doc])
+                    .map(|doc| {
+                        (
+                            lsh::band_key(signatures.get(doc), band, rows_per_band),
+                            doc as u32,
+                        )
+                    })
+                    .collect();
+                let mut pairs = Vec::new();
+                lsh::for_each_bucket(&mut entries, |bucket| {
+                    if bucket.len() <= self.config.lsh.all_pairs_limit {
+                        lsh::all_pairs(bucket, &mut pairs);
+                    } else {
+                        lsh::representative_pairs(
+                            bucket,
+                            self.config.lsh.max_representatives,
+                            verify_estimate,
+                            &mut pairs,
+                        );
+                    }
+                });
+                pairs
+            })
+            .collect();
+        let mut pairs: Vec<(u32, u32)> = per_band.into_iter().flatten().collect();
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        pairs
+    }
+
+    /// Keeps the candidate pairs that are copies, with their similarity.
+    fn verify(
+        &self,
+        inputs: &Inputs,
+        scan: &Scan,
+        signed: &Signed,
+        candidates: &[(u32, u32)],
+        progress: &dyn Progress,
+    ) -> Result<Vec<CopyPair>> {
+        let rule = &self.config.copy;
+        let exact = match rule.verify {
+            Verify::Signature => None,
+            Verify::Exact => Some(self.exact_sets(inputs, scan, candidates, progress)?),
+        };
+        let sizes = &signed.sizes;
+        Ok(candidates
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let similarity = match &exact {
+                    None => Similarity::from_jaccard(
+                        estimate_jaccard(
+                            signed.signatures.get(a as usize),
+                            signed.signatures.get(b as usize),
+                        ),
+                        sizes[a as usize],
+                        sizes[b as usize],
+                    ),
+                    Some(sets) => exact_similarity(&sets[&a], &sets[&b]),
+                };
+                (similarity.score(rule.containment) >= rule.threshold).then_some(CopyPair {
+                    a,
+                    b,
+                    similarity,
+                })
+            })
+            .collect())
+    }
+
+    /// One more pass: the sorted, distinct shingle sets of the documents that
+    /// appear in candidate pairs.
+    fn exact_sets(
+        &self,
+        inputs: &Inputs,
+        scan: &Scan,
+        candidates: &[(u32, u32)],
+        progress: &dyn Progress,
+    ) -> Result<HashMap<u32, Vec<u64>>> {
+        let mut wanted = vec![false; scan.docs.len()];
+        for &(a, b) in candidates {
+            wanted[a as usize] = true;
+            wanted[b as usize] = true;
+        }
+        let mut sets = HashMap::new();
+        let mut next_record = 0usize;
+        progress.stage("verify", inputs.total_bytes_if_uncompressed());
+        for_each_batch(inputs, &self.config, progress, |batch| {
+            let first_record = next_record;
+            next_record += batch.records.len();
+            let found: Vec<(u32, Vec<u64>)> = batch
+                .records
+                .par_iter()
+                .enumerate()
+                .filter_map(|(position, record)| {
+                    let doc = scan.records.get(first_record + position)?.doc?;
+                    if !wanted[doc as usize] {
+                        return None;
+                    }
+                    let parsed = ingest::parse_record(
+                        batch.bytes(record),
+                        record.is_jsonl,
+                        &self.config.ingest.fields,
+                    )
+                    .ok()?;
+                    let mut shingler = Shingler::new(self.config.shingle.clone());
+                    let mut shingles = Vec::new();
+                    let mut lines = Vec::new();
+                    self.shingle_document(
+                        &parsed.text,
+                        &scan.recurring,
+                        &mut shingler,
+                        &mut lines,
+                        &mut shingles,
+                    );
+                    shingles.sort_unstable();
+                    shingles.dedup();
+                    Some((doc, shingles))
+                })
+                .collect();
+            sets.extend(found);
+            progress.advance(batch.bytes_read);
+            Ok(())
+        })?;
+        progress.finish();
+        for doc in wanted
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w)
+            .map(|(d, _)| d as u32)
+        {
+            sets.entry(doc).or_default();
+        }
+        Ok(sets)
+    }
+
+    /// Each duplicate's score against its kept document: the verified pair's
+    /// similarity when they were paired directly, else the signature estimate.
+    fn similarity_to_kept(
+        &self,
+        kept_of: &[u32],
+        pairs: &[CopyPair],
+        signed: &Signed,
+    ) -> Vec<Option<f64>> {
+        let containment = self.config.copy.containment;
+        let direct: HashMap<(u32, u32), f64> = pairs
+            .iter()
+            .map(|pair| ((pair.a, pair.b), pair.similarity.score(containment)))
+            .collect();
+        kept_of
+            .par_iter()
+            .enumerate()
+            .map(|(doc, &kept)| {
+                let doc = doc as u32;
+                if kept == doc {
+                    return None;
+                }
+                let key = (doc.min(kept), doc.max(kept));
+                Some(direct.get(&key).copied().unwrap_or_else(|| {
+                    let jaccard = estimate_jaccard(
+                        signed.signatures.get(doc as usize),
+                        signed.signatures.get(kept as usize),
+                    );
+                    Similarity::from_jaccard(
+                        jaccard,
+                        signed.sizes[doc as usize],
+                        signed.sizes[kept as usize],
+                    )
+                    .score(containment)
+                }))
+            })
+            .collect()
+    }
+}
+
+/// Exact Jaccard and containment of two sorted, distinct shingle sets.
+pub fn exact_similarity(a: &[u64], b: &[u64]) -> Similarity {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - shared;
+    let jaccard = if union == 0 {
+        0.0
+    } else {
+        shared as f64 / union as f64
+    };
+    Similarity::from_jaccard(jaccard, a.len() as u32, b.len() as u32)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct DocInfo {
+    record: u32,
+    key: KeepKey,
+}
+
+#[derive(Debug, Default)]
+struct Scan {
+    records: Vec<RecordOutcome>,
+    docs: Vec<DocInfo>,
+    recurring: RecurringLines,
+    bytes: u64,
+    id_index_bytes: usize,
+}
+
+enum ScanItem {
+    Rejected {
+        id: Option<String>,
+        reason: RejectReason,
+    },
+    Document {
+        id: String,
+        key: KeepKey,
+        short_lines: Vec<u64>,
+    },
+}
+
+struct Signed {
+    signatures: Signatures,
+    sizes: Vec<u32>,
+    late_rejected: Vec<bool>,
+    dropped: DroppedLines,
+}
+
+/// Reads batches on a second thread (so decoding overlaps the work on the
+/// previous batch) and hands them to `work` in input order.
+pub fn for_each_batch(
+    inputs: &Inputs,
+    config: &Config,
+    _progress: &dyn Progress,
+    mut work: impl FnMut(Batch) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| {
+        // Two batches in flight: one being processed, one being read.
+        let (sender, receiver) = mpsc::sync_channel::<Batch>(1);
+        let reader = scope.spawn(move || {
+            ingest::read_batches(inputs, &config.ingest, |batch| {
+                // A closed channel means the consumer stopped on an error of its
+                // own, which it reports; the reader just stops.
+                sender.send(batch).map_err(|_| Error::Config(String::new()))
+            })
+        });
+        let mut outcome = Ok(());
+        for batch in receiver.iter() {
+            if outcome.is_ok() {
+                outcome = work(batch);
+                if outcome.is_err() {
+                    break;
+                }
+            }
+        }
+        drop(receiver);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::Config("the reader thread panicked".into())));
+        match (outcome, read) {
+            (Err(error), _) => Err(error),
+            (Ok(()), Err(error)) => Err(error),
+            (Ok(()), Ok(())) => Ok(()),
+        }
+    })
+}
+
+/// What the floor pass saw.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct FloorStats {
+    /// Documents parsed.
+    pub documents: u64,
+    /// Decoded bytes read.
+    pub bytes: u64,
+    /// Shingles hashed.
+    pub shingles: u64,
+    /// Sum of all shingle hashes, so that no work can be skipped.
+    pub checksum: u64,
+}
+
+/// The cost floor of the copy tier, for benchmarks: read, parse, tokenize and
+/// hash each shingle once, with the same reader, parser, tokenizer and shingle
+/// hash as the pipeline, and nothing else (no boilerplate pass, no signature, no
+/// LSH, no output).
+pub fn floor_pass(inputs: &Inputs, config: &Config) -> Result<FloorStats> {
+    let mut stats = FloorStats::default();
+    for_each_batch(inputs, config, &NoProgress, |batch| {
+        let (documents, shingles, checksum) = batch
+            .records
+            .par_iter()
+            .map_init(
+                || (Shingler::new(config.shingle.clone()), Vec::new()),
+                |(shingler, hashes), record| {
+                    let Ok(parsed) = ingest::parse_record(
+                        batch.bytes(record),
+                        record.is_jsonl,
+                        &config.ingest.fields,
+                    ) else {
+                        return (0u64, 0u64, 0u64);
+                    };
+                    hashes.clear();
+                    shingler.shingles([parsed.text.as_ref()], hashes);
+                    let sum = hashes.iter().fold(0u64, |acc, &h| acc.wrapping_add(h));
+                    (1, hashes.len() as u64, sum)
+                },
+            )
+            .reduce(
+                || (0, 0, 0),
+                |a, b| (a.0 + b.0, a.1 + b.1, a.2.wrapping_add(b.2)),
+            );
+        stats.documents += documents;
+        stats.shingles += shingles;
+        stats.checksum = stats.checksum.wrapping_add(checksum);
+        stats.bytes += batch.bytes_read;
+        Ok(())
+    })?;
+    Ok(stats)
+}

@@ -1,0 +1,371 @@
+//! Report stage: a run in, a deterministic report out, as JSON (with a
+//! `schema_version`) or Markdown (fits a CI step summary).
+//!
+//! The report holds the parameters (including the LSH bands and rows derived from
+//! the threshold), the totals, every copy cluster of two or more documents with
+//! its members and their similarity to the kept one, and every rejected record.
+//! Nothing in it depends on timing or thread count.
+
+use crate::cluster::{cluster_id, lowest_copy_jaccard};
+use crate::config::{Config, Verify};
+use crate::ingest::Inputs;
+use crate::lsh::LshParams;
+use crate::minhash::Scheme;
+use crate::output::{reject_message, round4};
+use crate::pipeline::{CopyRun, Status, Totals};
+use crate::shingle::ShingleUnit;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Version of the JSON report's layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Layout version.
+    pub schema_version: u32,
+    /// `storyhash` and its version.
+    pub generator: String,
+    /// Input names in reading order.
+    pub inputs: Vec<String>,
+    /// Parameters of the run.
+    pub parameters: Parameters,
+    /// Totals.
+    pub totals: Totals,
+    /// Duplicates over documents (kept + duplicates); 0 without documents.
+    pub duplicate_rate: f64,
+    /// Copy clusters of two or more documents, in input order of their kept member.
+    pub clusters: Vec<ClusterReport>,
+    /// Rejected records, in input order.
+    pub rejected: Vec<RejectedReport>,
+}
+
+/// Parameters that decided the result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Parameters {
+    /// Words or characters.
+    pub shingle_unit: ShingleUnit,
+    /// n of the n-grams.
+    pub ngram: usize,
+    /// Signature length.
+    pub num_hashes: usize,
+    /// MinHash scheme.
+    pub scheme: Scheme,
+    /// Seed.
+    pub seed: u64,
+    /// Copy threshold.
+    pub threshold: f64,
+    /// Whether containment counts.
+    pub containment: bool,
+    /// Verification method.
+    pub verify: Verify,
+    /// LSH curve position (Jaccard) and bands × rows.
+    pub lsh: LshReport,
+    /// Boilerplate rules.
+    pub boilerplate: BoilerplateReport,
+}
+
+/// LSH parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct LshReport {
+    /// Jaccard where the S-curve steps.
+    pub curve_threshold: f64,
+    /// Bands.
+    pub num_bands: usize,
+    /// Rows per band.
+    pub rows_per_band: usize,
+    /// Probability that a pair of Jaccard 0.5 / 0.7 / 0.9 becomes a candidate.
+    pub candidate_probability: BTreeMap<String, f64>,
+}
+
+/// Boilerplate rule settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoilerplateReport {
+    /// Whether the rules were on.
+    pub enabled: bool,
+    /// Documents a short line must be in to be boilerplate.
+    pub min_docs: u32,
+    /// Most words of a "short" line.
+    pub max_words: usize,
+}
+
+/// One copy cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterReport {
+    /// Stable cluster id.
+    pub id: String,
+    /// Id of the kept document.
+    pub kept: String,
+    /// Number of members.
+    pub size: usize,
+    /// Members in input order.
+    pub members: Vec<MemberReport>,
+}
+
+/// One member of a cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberReport {
+    /// Document id.
+    pub id: String,
+    /// Kept or duplicate.
+    pub status: Status,
+    /// Similarity to the kept document (`null` for the kept one).
+    pub similarity: Option<f64>,
+    /// Where it is in the input.
+    pub location: String,
+}
+
+/// One rejected record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedReport {
+    /// The id, if the record had one.
+    pub id: Option<String>,
+    /// Reason code.
+    pub code: String,
+    /// Message with location.
+    pub reason: String,
+}
+
+/// Builds the report of a run.
+pub fn build(run: &CopyRun, inputs: &Inputs, config: &Config, lsh: LshParams) -> Report {
+    let mut members: BTreeMap<u32, Vec<MemberReport>> = BTreeMap::new();
+    for (index, record) in run.records.iter().enumerate() {
+        let (Some(doc), Status::Kept | Status::Duplicate) = (record.doc, run.status(index)) else {
+            continue;
+        };
+        let file = &inputs.files[record.file as usize].name;
+        members
+            .entry(run.kept_of[doc as usize])
+            .or_default()
+            .push(MemberReport {
+                id: run.doc_id(doc).to_owned(),
+                status: run.status(index),
+                similarity: run.similarity_to_kept[doc as usize].map(round4),
+                location: match record.line {
+                    Some(line) => format!("{file}:{line}"),
+                    None => file.to_string(),
+                },
+            });
+    }
+    let clusters = members
+        .into_iter()
+        .filter(|(_, list)| list.len() > 1)
+        .map(|(kept, list)| ClusterReport {
+            id: cluster_id(run.doc_id(kept)),
+            kept: run.doc_id(kept).to_owned(),
+            size: list.len(),
+            members: list,
+        })
+        .collect();
+    let rejected = (0..run.records.len())
+        .filter_map(|index| {
+            let reason = run.reason(index)?;
+            Some(RejectedReport {
+                id: run.records[index].id.as_deref().map(str::to_owned),
+                code: reason.code().to_owned(),
+                reason: reject_message(run, inputs, index).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let documents = run.totals.kept + run.totals.duplicates;
+    Report {
+        schema_version: SCHEMA_VERSION,
+        generator: format!("storyhash {}", env!("CARGO_PKG_VERSION")),
+        inputs: inputs
+            .files
+            .iter()
+            .map(|file| file.name.to_string())
+            .collect(),
+        parameters: Parameters {
+            shingle_unit: config.shingle.unit,
+            ngram: config.shingle.size,
+            num_hashes: config.minhash.num_hashes,
+            scheme: config.minhash.scheme,
+            seed: config.minhash.seed,
+            threshold: config.copy.threshold,
+            containment: config.copy.containment,
+            verify: config.copy.verify,
+            lsh: LshReport {
+                curve_threshold: round4(lowest_copy_jaccard(
+                    config.copy.threshold,
+                    config.copy.containment,
+                )),
+                num_bands: lsh.num_bands,
+                rows_per_band: lsh.rows_per_band,
+                candidate_probability: [0.5, 0.7, 0.9]
+                    .iter()
+                    .map(|&s| (format!("{s:.1}"), round4(lsh.collision_probability(s))))
+                    .collect(),
+            },
+            boilerplate: BoilerplateReport {
+                enabled: config.boilerplate.enabled,
+                min_docs: config.boilerplate.min_docs,
+                max_words: config.boilerplate.max_words,
+            },
+        },
+        totals: run.totals.clone(),
+        duplicate_rate: if documents == 0 {
+            0.0
+        } else {
+            round4(run.totals.duplicates as f64 / documents as f64)
+        },
+        clusters,
+        rejected,
+    }
+}
+
+/// Most clusters and rejects listed in Markdown; the JSON report lists all.
+pub const MARKDOWN_LIST_LIMIT: usize = 100;
+
+/// Renders the report as Markdown.
+pub fn to_markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let totals = &report.totals;
+    let p = &report.parameters;
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "# storyhash report\n");
+    let _ = writeln!(
+        out,
+        "{} records: **{} kept**, **{} duplicates** in {} copy clusters, **{} rejected** (duplicate rate {:.2}%).\n",
+        totals.records,
+        totals.kept,
+        totals.duplicates,
+        totals.copy_clusters,
+        totals.rejected,
+        report.duplicate_rate * 100.0
+    );
+    let _ = writeln!(out, "## Parameters\n");
+    let _ = writeln!(out, "| parameter | value |\n|---|---|");
+    let rows = [
+        (
+            "shingles",
+            format!("{} {:?}-grams", p.ngram, p.shingle_unit).to_lowercase(),
+        ),
+        (
+            "signature",
+            format!("{} hashes, {:?}, seed {}", p.num_hashes, p.scheme, p.seed),
+        ),
+        (
+            "copy rule",
+            format!(
+                "similarity >= {} ({}), verified by {:?}",
+                p.threshold,
+                if p.containment {
+                    "max of Jaccard and containment"
+                } else {
+                    "Jaccard"
+                },
+                p.verify
+            ),
+        ),
+        (
+            "LSH",
+            format!(
+                "{} bands x {} rows, curve at Jaccard {}",
+                p.lsh.num_bands, p.lsh.rows_per_band, p.lsh.curve_threshold
+            ),
+        ),
+        (
+            "boilerplate",
+            if p.boilerplate.enabled {
+                format!(
+                    "short lines (<= {} words) in >= {} documents, and edge noise",
+                    p.boilerplate.max_words, p.boilerplate.min_docs
+                )
+            } else {
+                "off".into()
+            },
+        ),
+        ("inputs", report.inputs.join(", ")),
+    ];
+    for (name, value) in rows {
+        let _ = writeln!(out, "| {name} | {} |", escape(&value));
+    }
+    let _ = writeln!(out, "\n## Totals\n");
+    let _ = writeln!(out, "| total | value |\n|---|---|");
+    for (name, value) in [
+        ("records read", totals.records),
+        ("kept", totals.kept),
+        ("duplicates", totals.duplicates),
+        ("rejected", totals.rejected),
+        ("copy clusters (2+ documents)", totals.copy_clusters),
+        ("bytes read", totals.bytes),
+        (
+            "recurring boilerplate lines (distinct)",
+            totals.recurring_lines,
+        ),
+        (
+            "lines dropped as recurring boilerplate",
+            totals.dropped_lines.recurring as u64,
+        ),
+        (
+            "lines dropped as edge noise",
+            totals.dropped_lines.edge as u64,
+        ),
+        ("candidate pairs", totals.candidate_pairs),
+        ("verified copy pairs", totals.verified_pairs),
+    ] {
+        let _ = writeln!(out, "| {name} | {value} |");
+    }
+    let _ = writeln!(out, "\n## Copy clusters\n");
+    if report.clusters.is_empty() {
+        let _ = writeln!(out, "No copies found.");
+    }
+    for cluster in report.clusters.iter().take(MARKDOWN_LIST_LIMIT) {
+        let _ = writeln!(
+            out,
+            "### {} ({} documents, kept `{}`)\n\n| id | status | similarity | location |\n|---|---|---|---|",
+            cluster.id,
+            cluster.size,
+            escape(&cluster.kept)
+        );
+        for member in &cluster.members {
+            let _ = writeln!(
+                out,
+                "| `{}` | {:?} | {} | {} |",
+                escape(&member.id),
+                member.status,
+                member.similarity.map_or("-".into(), |s| format!("{s:.4}")),
+                escape(&member.location)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if report.clusters.len() > MARKDOWN_LIST_LIMIT {
+        let _ = writeln!(
+            out,
+            "... and {} more clusters (the JSON report lists all).\n",
+            report.clusters.len() - MARKDOWN_LIST_LIMIT
+        );
+    }
+    if !report.rejected.is_empty() {
+        let _ = writeln!(out, "## Rejected\n\n| id | code | reason |\n|---|---|---|");
+        for rejected in report.rejected.iter().take(MARKDOWN_LIST_LIMIT) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                rejected
+                    .id
+                    .as_deref()
+                    .map_or("-".into(), |id| format!("`{}`", escape(id))),
+                rejected.code,
+                escape(&rejected.reason)
+            );
+        }
+        if report.rejected.len() > MARKDOWN_LIST_LIMIT {
+            let _ = writeln!(
+                out,
+                "\n... and {} more (the JSON report lists all).",
+                report.rejected.len() - MARKDOWN_LIST_LIMIT
+            );
+        }
+    }
+    out
+}
+
+/// Keeps table cells intact: pipes escaped, newlines flattened.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
