@@ -480,12 +480,27 @@ pub struct ParsedDoc<'a> {
     pub date: Option<Cow<'a, str>>,
 }
 
+/// Why a record could not be parsed, with its id when the id could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFailure {
+    /// Why.
+    pub reason: RejectReason,
+    /// The record's id, when it was readable.
+    pub id: Option<String>,
+}
+
+impl From<RejectReason> for ParseFailure {
+    fn from(reason: RejectReason) -> Self {
+        Self { reason, id: None }
+    }
+}
+
 /// Parses a record: a JSONL line by the field names, or a whole text file.
 pub fn parse_record<'a>(
     bytes: &'a [u8],
     is_jsonl: bool,
     fields: &FieldNames,
-) -> Result<ParsedDoc<'a>, RejectReason> {
+) -> Result<ParsedDoc<'a>, ParseFailure> {
     let text = std::str::from_utf8(bytes).map_err(|error| RejectReason::InvalidUtf8 {
         offset_in_record: error.valid_up_to() as u64,
     })?;
@@ -519,9 +534,14 @@ pub fn parse_record<'a>(
                 RejectReason::MalformedJson(message)
             }
         })?;
-    let text = found.text.ok_or_else(|| RejectReason::MissingText {
-        field: fields.text.clone(),
-    })?;
+    let Some(text) = found.text else {
+        return Err(ParseFailure {
+            reason: RejectReason::MissingText {
+                field: fields.text.clone(),
+            },
+            id: found.id.map(Cow::into_owned),
+        });
+    };
     Ok(ParsedDoc {
         id: found.id,
         text,
@@ -779,7 +799,7 @@ mod tests {
     use super::*;
 
     fn parse(line: &str) -> Result<ParsedDoc<'_>, RejectReason> {
-        parse_record(line.as_bytes(), true, &FieldNames::default())
+        parse_record(line.as_bytes(), true, &FieldNames::default()).map_err(|f| f.reason)
     }
 
     #[test]
@@ -832,7 +852,8 @@ mod tests {
             Err(RejectReason::MalformedJson(_))
         ));
         assert_eq!(
-            parse_record(b"{\"text\":\"a\xff\"}", true, &FieldNames::default()),
+            parse_record(b"{\"text\":\"a\xff\"}", true, &FieldNames::default())
+                .map_err(|f| f.reason),
             Err(RejectReason::InvalidUtf8 {
                 offset_in_record: 10
             })

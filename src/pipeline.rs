@@ -422,7 +422,12 @@ impl Pipeline {
             &self.config.ingest.fields,
         ) {
             Ok(parsed) => parsed,
-            Err(reason) => return ScanItem::Rejected { id: None, reason },
+            Err(failure) => {
+                return ScanItem::Rejected {
+                    id: failure.id,
+                    reason: failure.reason,
+                };
+            }
         };
         let file = &inputs.files[record.file as usize];
         let id = match (&parsed.id, record.line) {
@@ -509,10 +514,11 @@ impl Pipeline {
                             record.is_jsonl,
                             &self.config.ingest.fields,
                         )
-                        .map_err(|reason| {
+                        .map_err(|failure| {
                             Error::Config(format!(
-                                "{}: the input changed while it was being read ({reason})",
-                                ingest::location(inputs, record)
+                                "{}: the input changed while it was being read ({})",
+                                ingest::location(inputs, record),
+                                failure.reason
                             ))
                         })?;
                         let dropped = self.shingle_document(

@@ -1,0 +1,538 @@
+//! End-to-end tests of the `storyhash` binary on the shipped fixtures.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn fixture(path: &str) -> String {
+    format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn storyhash() -> Command {
+    let mut command = Command::cargo_bin("storyhash").expect("binary is built");
+    command.env_remove("RUST_LOG");
+    command
+}
+
+/// Runs `storyhash cluster` and returns its lines as JSON.
+fn cluster_lines(args: &[&str]) -> Vec<Value> {
+    let output = storyhash()
+        .arg("cluster")
+        .args(args)
+        .arg("--quiet")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect()
+}
+
+fn statuses(lines: &[Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| line["status"].as_str().unwrap_or("?").to_owned())
+        .collect()
+}
+
+fn report_json(args: &[&str]) -> Value {
+    let output = storyhash()
+        .arg("report")
+        .args(args)
+        .arg("--quiet")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("report is JSON")
+}
+
+#[test]
+fn cluster_lines_have_exactly_the_documented_keys() {
+    let lines = cluster_lines(&[&fixture("scenarios/wire_copy_new_header.jsonl")]);
+    for line in &lines {
+        let mut keys: Vec<&str> = line
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "copy_cluster",
+                "duplicate_of",
+                "id",
+                "reason",
+                "similarity",
+                "status"
+            ]
+        );
+    }
+}
+
+#[test]
+fn the_five_seeds_are_five_singletons_with_their_boilerplate_counted() {
+    let lines = cluster_lines(&[&fixture("seeds.jsonl")]);
+    assert_eq!(statuses(&lines), vec!["kept"; 5]);
+    let clusters: std::collections::HashSet<&str> = lines
+        .iter()
+        .map(|line| line["copy_cluster"].as_str().expect("cluster id"))
+        .collect();
+    assert_eq!(clusters.len(), 5);
+    let report = report_json(&[&fixture("seeds.jsonl")]);
+    assert_eq!(report["clusters"].as_array().map(Vec::len), Some(0));
+    assert!(
+        report["totals"]["dropped_lines"]["edge"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 10
+    );
+}
+
+#[test]
+fn seeds_as_a_folder_of_text_files_are_five_singletons_named_by_path() {
+    let lines = cluster_lines(&[&fixture("seeds")]);
+    assert_eq!(statuses(&lines), vec!["kept"; 5]);
+    assert_eq!(lines[0]["id"], "000_a4f892332a79ddcc.txt");
+}
+
+/// For each scenario, the documents with a `copy_of` label are duplicates of it
+/// (or it of them) and the others are kept apart.
+#[test]
+fn each_copy_scenario_finds_its_copy_and_nothing_else() {
+    for name in [
+        "wire_copy_new_header",
+        "edited_update",
+        "truncated_rescrape",
+        "chinese_summary_copy",
+        "site_template",
+    ] {
+        let path = fixture(&format!("scenarios/{name}.jsonl"));
+        let truth: Vec<Value> = std::fs::read_to_string(&path)
+            .expect("fixture")
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("JSON"))
+            .collect();
+        let lines = cluster_lines(&[&path]);
+        for (i, a) in truth.iter().enumerate() {
+            for (j, b) in truth.iter().enumerate().skip(i + 1) {
+                let same_truth = a["copy_of"] == b["id"] || b["copy_of"] == a["id"];
+                let same_found = lines[i]["copy_cluster"] == lines[j]["copy_cluster"];
+                assert_eq!(same_truth, same_found, "{name}: {} vs {}", a["id"], b["id"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn shared_site_template_is_not_a_copy_without_the_boilerplate_rules_it_would_be() {
+    let path = fixture("scenarios/site_template.jsonl");
+    let with_rules = cluster_lines(&[&path]);
+    assert_eq!(
+        statuses(&with_rules),
+        ["kept", "kept", "kept", "kept", "duplicate"]
+    );
+    // The same input with the rules off: the four unrelated pages under one
+    // template look like copies of each other, which is what the rules prevent.
+    let without = cluster_lines(&[&path, "--no-boilerplate"]);
+    let template_pages_merged = (0..4)
+        .flat_map(|i| (i + 1..4).map(move |j| (i, j)))
+        .any(|(i, j)| without[i]["copy_cluster"] == without[j]["copy_cluster"]);
+    assert!(template_pages_merged);
+}
+
+#[test]
+fn dedup_writes_kept_lines_byte_for_byte_and_accounts_for_every_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = fixture("neardup/dev.jsonl");
+    let kept = dir.path().join("kept.jsonl");
+    let duplicates = dir.path().join("dups.jsonl");
+    let rejected = dir.path().join("rejected.jsonl");
+    storyhash()
+        .args(["dedup", &input, "-q", "-o"])
+        .arg(&kept)
+        .arg("--duplicates")
+        .arg(&duplicates)
+        .arg("--rejected")
+        .arg(&rejected)
+        .assert()
+        .success();
+    let original: Vec<String> = std::fs::read_to_string(&input)
+        .expect("input")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let kept_text = std::fs::read_to_string(&kept).expect("kept");
+    let kept_lines: Vec<&str> = kept_text.lines().collect();
+    for line in &kept_lines {
+        assert!(
+            original.iter().any(|o| o == line),
+            "kept line is not an input line verbatim"
+        );
+    }
+    let dup_count = std::fs::read_to_string(&duplicates)
+        .expect("dups")
+        .lines()
+        .count();
+    let rejected_count = std::fs::read_to_string(&rejected)
+        .expect("rejected")
+        .lines()
+        .count();
+    assert_eq!(
+        kept_lines.len() + dup_count + rejected_count,
+        original.len()
+    );
+    // Originals are kept or one of their copies is, never both.
+    assert_eq!(kept_lines.len(), 150);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+fn run_with_threads(subcommand: &str, threads: &str, extra: &[&str]) -> Vec<u8> {
+    let output = storyhash()
+        .args([
+            subcommand,
+            &fixture("neardup/dev.jsonl"),
+            &fixture("scenarios/site_template.jsonl"),
+            &fixture("invalid/malformed_json.jsonl"),
+        ])
+        .args(["--threads", threads, "--quiet"])
+        .args(extra)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    output.stdout
+}
+
+#[test]
+fn one_thread_and_four_threads_give_identical_outputs() {
+    for (subcommand, extra) in [
+        ("cluster", vec![]),
+        ("report", vec![]),
+        ("report", vec!["--format", "md"]),
+        ("dedup", vec!["-o", "-"]),
+    ] {
+        let one = run_with_threads(subcommand, "1", &extra);
+        let two = run_with_threads(subcommand, "2", &extra);
+        let four = run_with_threads(subcommand, "4", &extra);
+        assert!(!one.is_empty());
+        assert_eq!(one, two, "{subcommand} 1 vs 2 threads");
+        assert_eq!(one, four, "{subcommand} 1 vs 4 threads");
+    }
+}
+
+/// Runs `cluster` over one invalid fixture and returns (lines, stderr).
+fn invalid(name: &str) -> (Vec<Value>, String) {
+    let output = storyhash()
+        .args(["cluster", &fixture(&format!("invalid/{name}"))])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "bad input must not stop the run");
+    let lines = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON"))
+        .collect();
+    (lines, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn assert_totals_add_up(lines: &[Value], stderr: &str) {
+    let count = |status: &str| lines.iter().filter(|line| line["status"] == status).count();
+    let expected = format!(
+        "read {} = kept {} + duplicate {} + rejected {}",
+        lines.len(),
+        count("kept"),
+        count("duplicate"),
+        count("rejected")
+    );
+    assert!(stderr.contains(&expected), "summary missing: {stderr}");
+}
+
+#[test]
+fn malformed_line_is_rejected_with_its_line_number() {
+    let (lines, stderr) = invalid("malformed_json.jsonl");
+    assert_eq!(statuses(&lines), ["kept", "kept", "rejected", "kept"]);
+    let reason = lines[2]["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("malformed_json.jsonl:3: malformed JSON"),
+        "{reason}"
+    );
+    assert!(stderr.contains("malformed_json.jsonl:3"));
+    assert_totals_add_up(&lines, &stderr);
+}
+
+#[test]
+fn missing_text_field_is_rejected_by_name() {
+    let (lines, stderr) = invalid("missing_text.jsonl");
+    assert_eq!(statuses(&lines), ["kept", "rejected", "kept"]);
+    assert_eq!(lines[1]["id"], "missing-2");
+    assert!(
+        lines[1]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("missing_text.jsonl:2: missing text field `text`")
+    );
+    assert_totals_add_up(&lines, &stderr);
+}
+
+#[test]
+fn duplicate_id_is_rejected_and_points_at_the_first() {
+    let (lines, stderr) = invalid("duplicate_id.jsonl");
+    assert_eq!(statuses(&lines), ["kept", "kept", "rejected"]);
+    let reason = lines[2]["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("duplicate_id.jsonl:3: duplicate id `dup-1`, first seen at"),
+        "{reason}"
+    );
+    assert!(reason.contains("duplicate_id.jsonl:1"), "{reason}");
+    assert_totals_add_up(&lines, &stderr);
+}
+
+#[test]
+fn invalid_utf8_is_rejected_with_its_offset() {
+    let (lines, stderr) = invalid("invalid_utf8.jsonl");
+    assert_eq!(statuses(&lines), ["kept", "rejected", "kept"]);
+    assert!(
+        lines[1]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("invalid_utf8.jsonl:2: invalid UTF-8 at byte")
+    );
+    assert_totals_add_up(&lines, &stderr);
+}
+
+#[test]
+fn empty_and_whitespace_texts_are_rejected() {
+    let (lines, stderr) = invalid("empty_text.jsonl");
+    assert_eq!(statuses(&lines), ["kept", "rejected", "rejected", "kept"]);
+    for line in &lines[1..3] {
+        assert!(
+            line["reason"]
+                .as_str()
+                .expect("reason")
+                .contains("empty text")
+        );
+    }
+    assert_totals_add_up(&lines, &stderr);
+}
+
+#[test]
+fn truncated_gzip_keeps_what_was_read_and_rejects_the_rest() {
+    let (lines, stderr) = invalid("truncated.jsonl.gz");
+    let rejected: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["status"] == "rejected")
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("truncated or corrupt compressed input")
+    );
+    assert!(lines.iter().filter(|line| line["status"] == "kept").count() >= 1);
+    assert_totals_add_up(&lines, &stderr);
+}
+
+#[test]
+fn binary_file_passed_as_text_is_rejected_as_binary() {
+    let (lines, stderr) = invalid("binary.txt");
+    assert_eq!(statuses(&lines), ["rejected"]);
+    assert!(
+        lines[0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("binary file: NUL byte at offset")
+    );
+    assert_totals_add_up(&lines, &stderr);
+}
+
+fn write_big_document(path: &Path, bytes: usize) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    let sentence = "The committee met again on Tuesday to review the budget. ";
+    write!(file, "{{\"id\":\"small-1\",\"text\":\"A short first article about the harbour reopening after the storm damage was repaired.\"}}\n{{\"id\":\"huge\",\"text\":\"").expect("write");
+    let mut written = 0;
+    while written < bytes {
+        file.write_all(sentence.as_bytes()).expect("write");
+        written += sentence.len();
+    }
+    write!(file, "\"}}\n{{\"id\":\"small-2\",\"text\":\"Another article entirely, on the city council vote to expand the tram network next year.\"}}\n").expect("write");
+}
+
+#[test]
+fn a_fifty_megabyte_document_is_rejected_as_too_large_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.jsonl");
+    write_big_document(&path, 50 << 20);
+    let path_text = path.display().to_string();
+    let lines = cluster_lines(&[&path_text]);
+    assert_eq!(statuses(&lines), ["kept", "rejected", "kept"]);
+    assert!(
+        lines[1]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("document too large")
+    );
+    // Raising the limit accepts it.
+    let lines = cluster_lines(&[&path_text, "--max-doc-bytes", "100000000"]);
+    assert_eq!(statuses(&lines), ["kept", "kept", "kept"]);
+}
+
+#[test]
+fn strict_makes_the_first_rejection_fatal_with_exit_code_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.jsonl");
+    storyhash()
+        .args([
+            "dedup",
+            &fixture("invalid/malformed_json.jsonl"),
+            "--strict",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("malformed_json.jsonl:3"));
+    assert!(!out.exists(), "a failed run must not leave an output file");
+}
+
+#[test]
+fn ci_gates_exit_with_code_1() {
+    let input = fixture("scenarios/truncated_rescrape.jsonl");
+    storyhash()
+        .args(["report", &input, "-q", "--fail-on-duplicates"])
+        .assert()
+        .code(1);
+    storyhash()
+        .args(["report", &input, "-q", "--max-duplicate-rate", "0.4"])
+        .assert()
+        .code(1);
+    storyhash()
+        .args(["report", &input, "-q", "--max-duplicate-rate", "0.5"])
+        .assert()
+        .success();
+    storyhash()
+        .args([
+            "report",
+            &fixture("seeds.jsonl"),
+            "-q",
+            "--fail-on-duplicates",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn usage_and_input_errors_exit_with_code_2() {
+    storyhash().args(["report"]).assert().code(2);
+    storyhash()
+        .args(["report", &fixture("seeds.jsonl"), "--threshold", "1.5"])
+        .assert()
+        .code(2);
+    storyhash()
+        .args(["report", "no/such/file.jsonl"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no/such/file.jsonl"));
+}
+
+#[test]
+fn stdin_gzip_and_zstd_inputs_give_the_same_result_as_the_plain_file() {
+    let input = fixture("neardup/check.jsonl");
+    let plain = std::fs::read(&input).expect("fixture");
+    let expected = cluster_lines(&[&input]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz: PathBuf = dir.path().join("check.jsonl.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).expect("create"),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(&plain).expect("gzip");
+    encoder.finish().expect("gzip");
+    // A zstd file with a misleading name: detection goes by magic bytes.
+    let zst: PathBuf = dir.path().join("check.data");
+    std::fs::write(&zst, zstd::encode_all(plain.as_slice(), 3).expect("zstd")).expect("write");
+    let strip = |lines: Vec<Value>| -> Vec<Value> {
+        lines
+            .into_iter()
+            .map(|mut line| {
+                line["reason"] = Value::Null;
+                line
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(cluster_lines(&[&gz.display().to_string()])),
+        strip(expected.clone())
+    );
+    assert_eq!(
+        strip(cluster_lines(&[
+            &zst.display().to_string(),
+            "--input-format",
+            "jsonl"
+        ])),
+        strip(expected.clone())
+    );
+    let output = storyhash()
+        .args(["cluster", "-", "-q"])
+        .write_stdin(plain)
+        .output()
+        .expect("runs");
+    let from_stdin: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(strip(from_stdin), strip(expected));
+}
+
+#[test]
+fn report_states_parameters_and_lsh_bands() {
+    let report = report_json(&[&fixture("scenarios/truncated_rescrape.jsonl")]);
+    assert_eq!(report["schema_version"], 1);
+    let lsh = &report["parameters"]["lsh"];
+    assert!(
+        lsh["num_bands"].as_u64().unwrap_or(0) * lsh["rows_per_band"].as_u64().unwrap_or(0) <= 128
+    );
+    assert_eq!(report["clusters"][0]["size"], 2);
+    assert_eq!(report["totals"]["records"], 2);
+    let markdown = storyhash()
+        .args([
+            "report",
+            &fixture("scenarios/truncated_rescrape.jsonl"),
+            "--format",
+            "md",
+            "-q",
+        ])
+        .output()
+        .expect("runs");
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    assert!(markdown.contains("# storyhash report") && markdown.contains("bands x"));
+}
+
+#[test]
+fn a_missing_id_becomes_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("noid.jsonl");
+    std::fs::write(
+        &path,
+        "{\"text\":\"An article without an id field, but with words in it.\"}\n",
+    )
+    .expect("write");
+    let lines = cluster_lines(&[&path.display().to_string()]);
+    assert_eq!(lines[0]["id"], format!("{}:1", path.display()));
+}
