@@ -501,10 +501,11 @@ pub fn parse_record<'a>(
     is_jsonl: bool,
     fields: &FieldNames,
 ) -> Result<ParsedDoc<'a>, ParseFailure> {
-    let text = std::str::from_utf8(bytes).map_err(|error| RejectReason::InvalidUtf8 {
+    let invalid_utf8 = |error: std::str::Utf8Error| RejectReason::InvalidUtf8 {
         offset_in_record: error.valid_up_to() as u64,
-    })?;
+    };
     if !is_jsonl {
+        let text = std::str::from_utf8(bytes).map_err(invalid_utf8)?;
         return Ok(ParsedDoc {
             id: None,
             text: Cow::Borrowed(text),
@@ -512,28 +513,19 @@ pub fn parse_record<'a>(
             date: None,
         });
     }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let found = DocSeed { fields }
+    // serde_json validates the UTF-8 of every string it hands over, so the line
+    // is checked as a whole only when parsing fails, to name the right reason.
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let parsed = DocSeed { fields }
         .deserialize(&mut deserializer)
-        .and_then(|found| deserializer.end().map(|()| found))
-        .map_err(|error| {
-            let message = error.to_string();
-            if message.contains(NOT_AN_OBJECT) {
-                RejectReason::NotAnObject
-            } else if let Some(field) = message.strip_prefix(WRONG_TYPE) {
-                let (field, expected) = field.split_once('|').unwrap_or((field, "a string"));
-                RejectReason::WrongType {
-                    field: field.to_owned(),
-                    expected: if expected.starts_with("a string or") {
-                        "a string or a number"
-                    } else {
-                        "a string"
-                    },
-                }
-            } else {
-                RejectReason::MalformedJson(message)
-            }
-        })?;
+        .and_then(|found| deserializer.end().map(|()| found));
+    let found = match parsed {
+        Ok(found) => found,
+        Err(error) => {
+            std::str::from_utf8(bytes).map_err(invalid_utf8)?;
+            return Err(classify_json_error(&error).into());
+        }
+    };
     let Some(text) = found.text else {
         return Err(ParseFailure {
             reason: RejectReason::MissingText {
@@ -548,6 +540,27 @@ pub fn parse_record<'a>(
         title: found.title,
         date: found.date,
     })
+}
+
+/// Turns serde_json's error into a reason: the visitors below mark their own
+/// errors with a prefix, so a wrong type or a non-object reads as such.
+fn classify_json_error(error: &serde_json::Error) -> RejectReason {
+    let message = error.to_string();
+    if message.contains(NOT_AN_OBJECT) {
+        RejectReason::NotAnObject
+    } else if let Some(field) = message.strip_prefix(WRONG_TYPE) {
+        let (field, expected) = field.split_once('|').unwrap_or((field, "a string"));
+        RejectReason::WrongType {
+            field: field.to_owned(),
+            expected: if expected.starts_with("a string or") {
+                "a string or a number"
+            } else {
+                "a string"
+            },
+        }
+    } else {
+        RejectReason::MalformedJson(message)
+    }
 }
 
 const NOT_AN_OBJECT: &str = "storyhash: not an object";
