@@ -280,47 +280,86 @@ pub fn location(inputs: &Inputs, record: &RawRecord) -> Location {
     }
 }
 
-/// Reads every input in order and hands over batches of records.
-/// `sink` returning an error stops the reading.
-pub fn read_batches(
-    inputs: &Inputs,
-    config: &IngestConfig,
-    mut sink: impl FnMut(Batch) -> Result<()>,
-) -> Result<()> {
-    let mut batch = Batch::default();
-    for (index, file) in inputs.files.iter().enumerate() {
+/// Reads every input in order, one batch of records at a time.
+pub struct BatchReader<'a> {
+    inputs: &'a Inputs,
+    config: &'a IngestConfig,
+    next_file: usize,
+    current: Option<OpenFile<'a>>,
+}
+
+struct OpenFile<'a> {
+    reader: BufReader<Box<dyn Read + Send>>,
+    format: InputFormat,
+    state: FileReader<'a>,
+}
+
+impl<'a> BatchReader<'a> {
+    /// A reader positioned before the first record of the first input.
+    pub fn new(inputs: &'a Inputs, config: &'a IngestConfig) -> Self {
+        Self {
+            inputs,
+            config,
+            next_file: 0,
+            current: None,
+        }
+    }
+
+    /// The next batch (about `batch_bytes` of records), or `None` at the end.
+    pub fn next_batch(&mut self) -> Result<Option<Batch>> {
+        let limit = self.config.batch_bytes;
+        let mut batch = Batch {
+            // Room for a full batch plus the line that crosses the limit, so
+            // the buffer rarely grows (each growth copies it).
+            data: Vec::with_capacity(limit + (1 << 16)),
+            ..Batch::default()
+        };
+        while batch.data.len() < limit && batch.records.len() < 65_536 {
+            let Some(open) = self.current.as_mut() else {
+                if !self.open_next()? {
+                    break;
+                }
+                continue;
+            };
+            let more = match open.format {
+                InputFormat::Text => {
+                    open.state.read_text(&mut open.reader, &mut batch);
+                    false
+                }
+                _ => open.state.read_line(&mut open.reader, &mut batch),
+            };
+            if !more {
+                self.current = None;
+            }
+        }
+        Ok((!batch.records.is_empty()).then_some(batch))
+    }
+
+    /// Opens the next input; returns false when there is none.
+    fn open_next(&mut self) -> Result<bool> {
+        let Some(file) = self.inputs.files.get(self.next_file) else {
+            return Ok(false);
+        };
+        let index = self.next_file;
+        self.next_file += 1;
         let reader = open_decoded(&file.path, &file.name)?;
         let mut reader = BufReader::with_capacity(1 << 18, reader);
-        let format = match config.format {
+        let format = match self.config.format {
             InputFormat::Auto => format_by_name(&file.name).unwrap_or_else(|| sniff(&mut reader)),
             other => other,
         };
-        let mut state = FileReader {
-            file: index as u32,
-            config,
-            offset: 0,
-            line: 0,
-        };
-        match format {
-            InputFormat::Text => {
-                state.read_text(&mut reader, &mut batch);
-                if batch.data.len() >= config.batch_bytes {
-                    sink(std::mem::take(&mut batch))?;
-                }
-            }
-            _ => {
-                while state.read_line(&mut reader, &mut batch) {
-                    if batch.data.len() >= config.batch_bytes || batch.records.len() >= 65_536 {
-                        sink(std::mem::take(&mut batch))?;
-                    }
-                }
-            }
-        }
+        self.current = Some(OpenFile {
+            reader,
+            format,
+            state: FileReader {
+                file: index as u32,
+                config: self.config,
+                offset: 0,
+                line: 0,
+            },
+        });
+        Ok(true)
     }
-    if !batch.records.is_empty() {
-        sink(batch)?;
-    }
-    Ok(())
 }
 
 /// JSONL when the first non-blank byte is `{`; a read error falls to text, whose

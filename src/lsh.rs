@@ -116,11 +116,21 @@ pub fn choose_params(
 /// The bucket key of band `band` of a signature.
 pub fn band_key(signature: &[u32], band: usize, rows_per_band: usize) -> u64 {
     let values = &signature[band * rows_per_band..(band + 1) * rows_per_band];
-    let mut bytes = [0u8; 4 * crate::minhash::MAX_HASHES];
+    // Bands are short (a few rows); a small stack buffer avoids clearing a
+    // large one on every call, which once cost more than the hashing.
+    const SMALL: usize = 32;
+    let mut small = [0u8; 4 * SMALL];
+    let mut large = Vec::new();
+    let bytes: &mut [u8] = if rows_per_band <= SMALL {
+        &mut small[..4 * rows_per_band]
+    } else {
+        large.resize(4 * rows_per_band, 0);
+        &mut large
+    };
     for (slot, value) in bytes.chunks_exact_mut(4).zip(values) {
         slot.copy_from_slice(&value.to_le_bytes());
     }
-    xxh3_64_with_seed(&bytes[..4 * rows_per_band], band as u64)
+    xxh3_64_with_seed(bytes, band as u64)
 }
 
 /// Sorts `(key, document)` entries and calls `visit` with the documents of each

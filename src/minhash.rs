@@ -126,39 +126,56 @@ impl MinHasher {
     /// non-empty bin in its own seeded probe sequence.
     fn densify(&self, out: &mut [u32]) {
         let bins = out.len();
-        let mut occupied = [false; MAX_HASHES];
-        let mut any = false;
-        for (flag, &value) in occupied.iter_mut().zip(out.iter()) {
-            *flag = value != EMPTY;
-            any |= *flag;
+        let mut occupied = Occupancy::default();
+        let mut empty = 0;
+        for (bin, &value) in out.iter().enumerate() {
+            if value != EMPTY {
+                occupied.set(bin);
+            } else {
+                empty += 1;
+            }
         }
-        if !any {
+        if empty == 0 || empty == bins {
             return;
         }
         for bin in 0..bins {
-            if occupied[bin] {
+            if occupied.get(bin) {
                 continue;
             }
-            out[bin] = self.probe(bin, &occupied[..bins], out);
+            out[bin] = self.probe(bin, bins, &occupied, out);
         }
     }
 
-    fn probe(&self, bin: usize, occupied: &[bool], values: &[u32]) -> u32 {
-        let bins = occupied.len() as u64;
+    fn probe(&self, bin: usize, num_bins: usize, occupied: &Occupancy, values: &[u32]) -> u32 {
+        let bins = num_bins as u64;
         // With one bin in k occupied, 64 * k attempts all miss with probability
         // below e^-64; the circular scan after it only keeps the loop finite.
         for attempt in 0..64 * bins {
             let key = ((bin as u64) << 32) | attempt;
             let hash = xxh3_64_with_seed(&key.to_le_bytes(), self.config.seed);
             let source = (((hash >> 32) * bins) >> 32) as usize;
-            if occupied[source] {
+            if occupied.get(source) {
                 return values[source];
             }
         }
-        (1..occupied.len())
-            .map(|step| (bin + step) % occupied.len())
-            .find(|&source| occupied[source])
+        (1..num_bins)
+            .map(|step| (bin + step) % num_bins)
+            .find(|&source| occupied.get(source))
             .map_or(EMPTY, |source| values[source])
+    }
+}
+
+/// Which bins are non-empty, as a bit set (128 bytes, cheap to clear per document).
+#[derive(Default)]
+struct Occupancy([u64; MAX_HASHES / 64]);
+
+impl Occupancy {
+    fn set(&mut self, bin: usize) {
+        self.0[bin / 64] |= 1 << (bin % 64);
+    }
+
+    fn get(&self, bin: usize) -> bool {
+        self.0[bin / 64] & (1 << (bin % 64)) != 0
     }
 }
 
@@ -186,6 +203,12 @@ impl Signatures {
             num_hashes,
             values: Vec::new(),
         }
+    }
+
+    /// Takes signatures already laid out flat (n × `num_hashes` values).
+    pub fn from_flat(num_hashes: usize, values: Vec<u32>) -> Self {
+        debug_assert_eq!(values.len() % num_hashes.max(1), 0);
+        Self { num_hashes, values }
     }
 
     /// Appends a signature; returns its index.

@@ -10,7 +10,7 @@ use crate::cluster::cluster_id;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Inputs};
-use crate::pipeline::{CopyRun, NoProgress, Status, for_each_batch};
+use crate::pipeline::{CopyRun, Status, for_each_batch};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -223,11 +223,11 @@ pub fn write_kept(
     run: &CopyRun,
     inputs: &Inputs,
     config: &Config,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     name: &str,
 ) -> Result<()> {
     let mut next_record = 0usize;
-    for_each_batch(inputs, config, &NoProgress, |batch| {
+    for_each_batch(inputs, config, |batch| {
         for record in &batch.records {
             let index = next_record;
             next_record += 1;

@@ -29,7 +29,6 @@ use crate::shingle::Shingler;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -328,7 +327,7 @@ impl Pipeline {
         let mut scan = Scan::default();
         let mut line_hashes: Vec<u64> = Vec::new();
         let mut first_seen: HashMap<u64, u32> = HashMap::new();
-        for_each_batch(inputs, &self.config, progress, |batch| {
+        for_each_batch(inputs, &self.config, |batch| {
             let parsed: Vec<ScanItem> = batch
                 .records
                 .par_iter()
@@ -471,7 +470,7 @@ impl Pipeline {
         };
         let mut values = vec![0u32; documents * num_hashes];
         let mut next_record = 0usize;
-        for_each_batch(inputs, &self.config, progress, |batch| {
+        for_each_batch(inputs, &self.config, |batch| {
             let first_record = next_record;
             next_record += batch.records.len();
             let work: Vec<(usize, u32)> = batch
@@ -541,9 +540,7 @@ impl Pipeline {
             progress.advance(batch.bytes_read);
             Ok(())
         })?;
-        for chunk in values.chunks_exact(num_hashes) {
-            signed.signatures.push(chunk);
-        }
+        signed.signatures = Signatures::from_flat(num_hashes, values);
         Ok(signed)
     }
 
@@ -675,7 +672,7 @@ impl Pipeline {
         let mut sets = HashMap::new();
         let mut next_record = 0usize;
         progress.stage("verify", inputs.total_bytes_if_uncompressed());
-        for_each_batch(inputs, &self.config, progress, |batch| {
+        for_each_batch(inputs, &self.config, |batch| {
             let first_record = next_record;
             next_record += batch.records.len();
             let found: Vec<(u32, Vec<u64>)> = batch
@@ -820,43 +817,23 @@ struct Signed {
     dropped: DroppedLines,
 }
 
-/// Reads batches on a second thread (so decoding overlaps the work on the
-/// previous batch) and hands them to `work` in input order.
+/// Hands the input's batches to `work` in input order, reading the next batch
+/// while `work` runs on the current one. Both run inside rayon's pool (`join`),
+/// so the thread count is the pool's: with one thread they alternate, with two
+/// the reading thread joins the work on the batch when it is done.
 pub fn for_each_batch(
     inputs: &Inputs,
     config: &Config,
-    _progress: &dyn Progress,
-    mut work: impl FnMut(Batch) -> Result<()>,
+    mut work: impl FnMut(Batch) -> Result<()> + Send,
 ) -> Result<()> {
-    std::thread::scope(|scope| {
-        // Two batches in flight: one being processed, one being read.
-        let (sender, receiver) = mpsc::sync_channel::<Batch>(1);
-        let reader = scope.spawn(move || {
-            ingest::read_batches(inputs, &config.ingest, |batch| {
-                // A closed channel means the consumer stopped on an error of its
-                // own, which it reports; the reader just stops.
-                sender.send(batch).map_err(|_| Error::Config(String::new()))
-            })
-        });
-        let mut outcome = Ok(());
-        for batch in receiver.iter() {
-            if outcome.is_ok() {
-                outcome = work(batch);
-                if outcome.is_err() {
-                    break;
-                }
-            }
-        }
-        drop(receiver);
-        let read = reader
-            .join()
-            .unwrap_or_else(|_| Err(Error::Config("the reader thread panicked".into())));
-        match (outcome, read) {
-            (Err(error), _) => Err(error),
-            (Ok(()), Err(error)) => Err(error),
-            (Ok(()), Ok(())) => Ok(()),
-        }
-    })
+    let mut reader = ingest::BatchReader::new(inputs, &config.ingest);
+    let mut current = reader.next_batch()?;
+    while let Some(batch) = current {
+        let (next, done) = rayon::join(|| reader.next_batch(), || work(batch));
+        done?;
+        current = next?;
+    }
+    Ok(())
 }
 
 /// What the floor pass saw.
@@ -878,7 +855,7 @@ pub struct FloorStats {
 /// LSH, no output).
 pub fn floor_pass(inputs: &Inputs, config: &Config) -> Result<FloorStats> {
     let mut stats = FloorStats::default();
-    for_each_batch(inputs, config, &NoProgress, |batch| {
+    for_each_batch(inputs, config, |batch| {
         let (documents, shingles, checksum) = batch
             .records
             .par_iter()

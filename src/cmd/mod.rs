@@ -171,14 +171,13 @@ pub fn finish(ran: &Ran, common: &CommonArgs) -> ExitCode {
 /// Writes to a file atomically, or to stdout for `-` / no path.
 pub fn write_output(
     path: Option<&str>,
-    write: impl FnOnce(&mut dyn Write, &str) -> Result<()>,
+    write: impl FnOnce(&mut (dyn Write + Send), &str) -> Result<()>,
 ) -> Result<()> {
     match path {
         None | Some("-") => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            write(&mut lock, "<stdout>")?;
-            lock.flush().map_err(|e| Error::io("<stdout>", e))
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
+            write(&mut stdout, "<stdout>")?;
+            stdout.flush().map_err(|e| Error::io("<stdout>", e))
         }
         Some(path) => {
             let mut file = AtomicFile::create(std::path::Path::new(path))?;
