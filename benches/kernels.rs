@@ -6,10 +6,11 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
+use storyhash::boilerplate::{BoilerplateConfig, short_line_hashes};
 use storyhash::cluster::UnionFind;
 use storyhash::lsh::band_key;
 use storyhash::minhash::{MinHashConfig, MinHasher, Scheme};
-use storyhash::normalize::Normalizer;
+use storyhash::normalize::{Normalizer, word_count_up_to};
 use storyhash::shingle::{ShingleConfig, Shingler};
 
 const SEED_ARTICLE: &str = include_str!("../fixtures/seeds/000_a4f892332a79ddcc.txt");
@@ -63,6 +64,36 @@ fn shingle(c: &mut Criterion) {
                 shingler.shingles([text.as_str()], &mut out);
             }
             black_box(out.len())
+        })
+    });
+    group.finish();
+}
+
+fn boilerplate_lines(c: &mut Criterion) {
+    let texts = basil_texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let config = BoilerplateConfig::default();
+    let mut group = c.benchmark_group("boilerplate");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("short_line_hashes_basil_50", |b| {
+        let mut out = Vec::new();
+        b.iter(|| {
+            out.clear();
+            for text in &texts {
+                short_line_hashes(text, &config, &mut out);
+            }
+            black_box(out.len())
+        })
+    });
+    group.bench_function("word_count_basil_50", |b| {
+        b.iter(|| {
+            let mut total = 0;
+            for text in &texts {
+                for line in text.lines() {
+                    total += word_count_up_to(line, 20);
+                }
+            }
+            black_box(total)
         })
     });
     group.finish();
@@ -123,5 +154,13 @@ fn union_find(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, tokenize, shingle, signature, bands, union_find);
+criterion_group!(
+    benches,
+    tokenize,
+    shingle,
+    boilerplate_lines,
+    signature,
+    bands,
+    union_find
+);
 criterion_main!(benches);

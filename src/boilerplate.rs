@@ -99,8 +99,12 @@ impl RecurringLines {
     /// Counts the per-document distinct hashes of pass 1 (all documents'
     /// hashes in one vector, in any order) and keeps those seen in at least
     /// `min_docs` documents.
-    pub fn from_hashes(mut hashes: Vec<u64>, min_docs: u32) -> Self {
-        hashes.sort_unstable();
+    pub fn from_hashes(hashes: Vec<u64>, min_docs: u32) -> Self {
+        Self::from_sorted_hashes(&hashes_sorted(hashes), min_docs)
+    }
+
+    /// As [`RecurringLines::from_hashes`], for hashes already sorted.
+    pub fn from_sorted_hashes(hashes: &[u64], min_docs: u32) -> Self {
         let recurring = hashes
             .chunk_by(|a, b| a == b)
             .filter(|run| run.len() >= min_docs as usize)
@@ -125,6 +129,11 @@ impl RecurringLines {
     fn contains(&self, line: &str) -> bool {
         !self.hashes.is_empty() && !line.is_empty() && self.hashes.contains(&line_hash(line))
     }
+}
+
+fn hashes_sorted(mut hashes: Vec<u64>) -> Vec<u64> {
+    hashes.sort_unstable();
+    hashes
 }
 
 /// Lines dropped from one document.

@@ -286,6 +286,7 @@ pub struct BatchReader<'a> {
     config: &'a IngestConfig,
     next_file: usize,
     current: Option<OpenFile<'a>>,
+    spare: Option<Batch>,
 }
 
 struct OpenFile<'a> {
@@ -302,18 +303,27 @@ impl<'a> BatchReader<'a> {
             config,
             next_file: 0,
             current: None,
+            spare: None,
         }
+    }
+
+    /// Gives a used batch back so that its buffers are reused.
+    pub fn recycle(&mut self, mut batch: Batch) {
+        batch.data.clear();
+        batch.records.clear();
+        batch.bytes_read = 0;
+        self.spare = Some(batch);
     }
 
     /// The next batch (about `batch_bytes` of records), or `None` at the end.
     pub fn next_batch(&mut self) -> Result<Option<Batch>> {
         let limit = self.config.batch_bytes;
-        let mut batch = Batch {
+        let mut batch = self.spare.take().unwrap_or_else(|| Batch {
             // Room for a full batch plus the line that crosses the limit, so
             // the buffer rarely grows (each growth copies it).
             data: Vec::with_capacity(limit + (1 << 16)),
             ..Batch::default()
-        };
+        });
         while batch.data.len() < limit && batch.records.len() < 65_536 {
             let Some(open) = self.current.as_mut() else {
                 if !self.open_next()? {

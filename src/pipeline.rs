@@ -402,8 +402,9 @@ impl Pipeline {
         scan.id_index_bytes = first_seen.capacity() * 16;
         drop(first_seen);
         if self.config.boilerplate.enabled {
+            line_hashes.par_sort_unstable();
             scan.recurring =
-                RecurringLines::from_hashes(line_hashes, self.config.boilerplate.min_docs);
+                RecurringLines::from_sorted_hashes(&line_hashes, self.config.boilerplate.min_docs);
         }
         Ok(scan)
     }
@@ -824,13 +825,16 @@ struct Signed {
 pub fn for_each_batch(
     inputs: &Inputs,
     config: &Config,
-    mut work: impl FnMut(Batch) -> Result<()> + Send,
+    mut work: impl FnMut(&Batch) -> Result<()> + Send,
 ) -> Result<()> {
     let mut reader = ingest::BatchReader::new(inputs, &config.ingest);
     let mut current = reader.next_batch()?;
     while let Some(batch) = current {
-        let (next, done) = rayon::join(|| reader.next_batch(), || work(batch));
+        let (next, done) = rayon::join(|| reader.next_batch(), || work(&batch));
         done?;
+        // The buffer goes back to the reader: fresh 8 MiB buffers cost page
+        // faults on every batch.
+        reader.recycle(batch);
         current = next?;
     }
     Ok(())

@@ -29,6 +29,10 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Runs of each measurement; the fastest is reported (the others are
+    /// disturbed by the machine, never faster than the code).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,11 +73,20 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             .build()
             .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
 
-        let can_reset = reset_peak();
-        let started = Instant::now();
-        let floor = pool.install(|| floor_pass(&inputs, pipeline.config()))?;
-        let floor_seconds = started.elapsed().as_secs_f64();
-        let floor_peak = if can_reset { peak_rss_mb() } else { None };
+        let mut floor_best: Option<(f64, storyhash::pipeline::FloorStats, Option<f64>)> = None;
+        for _ in 0..args.repeat.max(1) {
+            let can_reset = reset_peak();
+            let started = Instant::now();
+            let floor = pool.install(|| floor_pass(&inputs, pipeline.config()))?;
+            let seconds = started.elapsed().as_secs_f64();
+            let peak = if can_reset { peak_rss_mb() } else { None };
+            if floor_best.as_ref().is_none_or(|best| seconds < best.0) {
+                floor_best = Some((seconds, floor, peak));
+            }
+        }
+        let Some((floor_seconds, floor, floor_peak)) = floor_best else {
+            continue;
+        };
         let mb = floor.bytes as f64 / 1e6;
         results.push(Measurement {
             mode: "floor",
@@ -89,21 +102,31 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             bytes_per_doc_beyond_signature: None,
         });
 
-        let can_reset = reset_peak();
-        let started = Instant::now();
-        let run = pool.install(|| pipeline.run(&inputs, &NoProgress))?;
-        let started_write = Instant::now();
-        pool.install(|| {
-            output::write_kept(
-                &run,
-                &inputs,
-                pipeline.config(),
-                &mut std::io::sink(),
-                "sink",
-            )
-        })?;
-        let write_seconds = started_write.elapsed().as_secs_f64();
-        let seconds = started.elapsed().as_secs_f64();
+        let mut copy_best: Option<(f64, f64, Option<f64>, storyhash::pipeline::CopyRun)> = None;
+        for _ in 0..args.repeat.max(1) {
+            let can_reset = reset_peak();
+            let started = Instant::now();
+            let run = pool.install(|| pipeline.run(&inputs, &NoProgress))?;
+            let started_write = Instant::now();
+            pool.install(|| {
+                output::write_kept(
+                    &run,
+                    &inputs,
+                    pipeline.config(),
+                    &mut std::io::sink(),
+                    "sink",
+                )
+            })?;
+            let write_seconds = started_write.elapsed().as_secs_f64();
+            let seconds = started.elapsed().as_secs_f64();
+            let peak = if can_reset { peak_rss_mb() } else { None };
+            if copy_best.as_ref().is_none_or(|(best, ..)| seconds < *best) {
+                copy_best = Some((seconds, write_seconds, peak, run));
+            }
+        }
+        let Some((seconds, write_seconds, copy_peak, run)) = copy_best else {
+            continue;
+        };
         let documents = run.totals.kept + run.totals.duplicates;
         let timings = &run.timings;
         results.push(Measurement {
@@ -114,7 +137,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             bytes: run.totals.bytes,
             mb_per_s: run.totals.bytes as f64 / 1e6 / seconds,
             docs_per_s: documents as f64 / seconds,
-            peak_rss_mb: if can_reset { peak_rss_mb() } else { None },
+            peak_rss_mb: copy_peak,
             fraction_of_floor: floor_seconds / seconds,
             stages: Some(serde_json::json!({
                 "scan": timings.scan.as_secs_f64(),
