@@ -331,7 +331,7 @@ impl Pipeline {
             let parsed: Vec<ScanItem> = batch
                 .records
                 .par_iter()
-                .map(|record| self.scan_record(inputs, &batch, record))
+                .map(|record| self.scan_record(inputs, batch, record))
                 .collect();
             scan.bytes += batch.bytes_read;
             for (record, item) in batch.records.iter().zip(parsed) {
