@@ -10,7 +10,8 @@
 //!
 //! One module per stage ([`ingest`], [`normalize`] with [`boilerplate`],
 //! [`shingle`], [`minhash`], [`lsh`], [`cluster`], [`report`]); [`pipeline`] wires
-//! them and is the only place with threads; [`output`] writes files atomically.
+//! them and is the only place with threads; [`output`] writes files atomically;
+//! [`eval`] scores clusters against labels.
 //!
 //! # Example
 //!
@@ -39,6 +40,7 @@ pub mod boilerplate;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod eval;
 pub mod ingest;
 pub mod lsh;
 pub mod minhash;

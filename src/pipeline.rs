@@ -77,7 +77,7 @@ pub struct RecordOutcome {
     /// The document index, when the record became a document.
     pub doc: Option<u32>,
     /// Why it was rejected, when it was.
-    pub reason: Option<RejectReason>,
+    pub reason: Option<Box<RejectReason>>,
     /// The id, when the record had one or was given one.
     pub id: Option<Box<str>>,
 }
@@ -177,7 +177,7 @@ impl CopyRun {
 
     /// The reason of a rejected record.
     pub fn reason(&self, index: usize) -> Option<&RejectReason> {
-        self.records[index].reason.as_ref()
+        self.records[index].reason.as_deref()
     }
 
     /// The id of document `doc`.
@@ -261,7 +261,8 @@ impl Pipeline {
         let mut records = scan.records;
         for (doc, &rejected) in signed.late_rejected.iter().enumerate() {
             if rejected {
-                records[scan.docs[doc].record as usize].reason = Some(RejectReason::EmptyText);
+                records[scan.docs[doc].record as usize].reason =
+                    Some(Box::new(RejectReason::EmptyText));
             }
         }
         let record_of: Vec<u32> = scan.docs.iter().map(|doc| doc.record).collect();
@@ -347,7 +348,7 @@ impl Pipeline {
                 match item {
                     ScanItem::Rejected { id, reason } => {
                         outcome.id = id.map(String::into_boxed_str);
-                        outcome.reason = Some(reason);
+                        outcome.reason = Some(Box::new(reason));
                     }
                     ScanItem::Document {
                         id,
@@ -370,10 +371,10 @@ impl Pipeline {
                                         problem: None,
                                     },
                                 );
-                                outcome.reason = Some(RejectReason::DuplicateId {
+                                outcome.reason = Some(Box::new(RejectReason::DuplicateId {
                                     id: id.clone(),
                                     first_seen: first_location.to_string(),
-                                });
+                                }));
                             }
                             Entry::Vacant(slot) => {
                                 slot.insert(doc);
@@ -391,7 +392,7 @@ impl Pipeline {
                 if let (true, Some(reason)) = (self.config.strict, &outcome.reason) {
                     return Err(Error::Rejected {
                         location: ingest::location(inputs, record),
-                        reason: reason.clone(),
+                        reason: (**reason).clone(),
                     });
                 }
                 scan.records.push(outcome);

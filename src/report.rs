@@ -241,23 +241,31 @@ pub fn to_markdown(report: &Report) -> String {
     let rows = [
         (
             "shingles",
-            format!("{} {:?}-grams", p.ngram, p.shingle_unit).to_lowercase(),
+            match p.shingle_unit {
+                ShingleUnit::Words => format!("word {}-grams", p.ngram),
+                ShingleUnit::Chars => format!("character {}-grams", p.ngram),
+            },
         ),
         (
             "signature",
-            format!("{} hashes, {:?}, seed {}", p.num_hashes, p.scheme, p.seed),
+            format!(
+                "{} hashes, {}, seed {}",
+                p.num_hashes,
+                scheme_name(p.scheme),
+                p.seed
+            ),
         ),
         (
             "copy rule",
             format!(
-                "similarity >= {} ({}), verified by {:?}",
+                "similarity >= {} ({}), verified by {}",
                 p.threshold,
                 if p.containment {
                     "max of Jaccard and containment"
                 } else {
                     "Jaccard"
                 },
-                p.verify
+                verify_name(p.verify)
             ),
         ),
         (
@@ -324,9 +332,13 @@ pub fn to_markdown(report: &Report) -> String {
         for member in &cluster.members {
             let _ = writeln!(
                 out,
-                "| `{}` | {:?} | {} | {} |",
+                "| `{}` | {} | {} | {} |",
                 escape(&member.id),
-                member.status,
+                match member.status {
+                    Status::Kept => "kept",
+                    Status::Duplicate => "duplicate",
+                    Status::Rejected => "rejected",
+                },
                 member.similarity.map_or("-".into(), |s| format!("{s:.4}")),
                 escape(&member.location)
             );
@@ -363,6 +375,20 @@ pub fn to_markdown(report: &Report) -> String {
         }
     }
     out
+}
+
+fn scheme_name(scheme: Scheme) -> &'static str {
+    match scheme {
+        Scheme::OnePermutation => "one-permutation hashing",
+        Scheme::Classic => "classic MinHash",
+    }
+}
+
+fn verify_name(verify: Verify) -> &'static str {
+    match verify {
+        Verify::Signature => "signature estimate",
+        Verify::Exact => "exact shingle sets",
+    }
 }
 
 /// Keeps table cells intact: pipes escaped, newlines flattened.

@@ -6,38 +6,10 @@
 //! threshold was read from; `check` was only scored. Both must reach pairwise
 //! precision >= 0.98 and recall >= 0.95. Run with `--nocapture` to see the numbers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use storyhash::config::{Config, Verify};
 use storyhash::ingest::Inputs;
 use storyhash::pipeline::{NoProgress, Pipeline};
-
-/// Pairwise precision and recall of predicted groups against true groups.
-fn pairwise(predicted: &[usize], truth: &[usize]) -> (f64, f64, usize, usize) {
-    let pairs = |labels: &[usize]| -> HashSet<(usize, usize)> {
-        let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (doc, &label) in labels.iter().enumerate() {
-            groups.entry(label).or_default().push(doc);
-        }
-        let mut out = HashSet::new();
-        for members in groups.values() {
-            for (i, &a) in members.iter().enumerate() {
-                for &b in &members[i + 1..] {
-                    out.insert((a, b));
-                }
-            }
-        }
-        out
-    };
-    let (predicted, truth) = (pairs(predicted), pairs(truth));
-    let shared = predicted.intersection(&truth).count();
-    let precision = if predicted.is_empty() {
-        1.0
-    } else {
-        shared as f64 / predicted.len() as f64
-    };
-    let recall = shared as f64 / truth.len() as f64;
-    (precision, recall, predicted.len(), truth.len())
-}
 
 fn score(set: &str, config: Config) -> (f64, f64) {
     let path = format!(
@@ -76,7 +48,13 @@ fn score(set: &str, config: Config) -> (f64, f64) {
             run.record_of[run.kept_of[doc as usize] as usize] as usize
         })
         .collect();
-    let (precision, recall, predicted_pairs, true_pairs) = pairwise(&predicted, &truth);
+    let scores = storyhash::eval::score(&predicted, &truth);
+    let (precision, recall, predicted_pairs, true_pairs) = (
+        scores.precision,
+        scores.recall,
+        scores.predicted_pairs,
+        scores.true_pairs,
+    );
     println!(
         "{set}: precision {precision:.4} recall {recall:.4} ({predicted_pairs} predicted pairs, {true_pairs} true pairs)"
     );
