@@ -155,20 +155,28 @@ pub fn reference_tokens(text: &str) -> Vec<String> {
 /// and stops once past `limit`.
 pub fn word_count_up_to(line: &str, limit: usize) -> usize {
     let bytes = line.as_bytes();
-    if line.is_ascii() {
-        // In ASCII, whitespace and control characters are the bytes <= 0x20;
-        // counting the starts of runs above it in chunks of u8 sums lets the
-        // compiler vectorize the loop (chunks of 255 cannot overflow a u8).
-        let first = usize::from(bytes.first().is_some_and(|&b| b > b' '));
-        let rest = bytes.get(1..).unwrap_or_default();
-        let mut starts = first;
-        for (prev, next) in bytes.chunks(255).zip(rest.chunks(255)) {
-            starts += prev
-                .iter()
-                .zip(next)
-                .map(|(&a, &b)| u8::from(a <= b' ') & u8::from(b > b' '))
-                .fold(0u8, u8::wrapping_add) as usize;
-        }
+    // In ASCII, whitespace and control characters are the bytes <= 0x20. One
+    // pass counts the starts of runs above it and ORs the bytes together (to see
+    // whether the line is ASCII at all), in chunks of 255 whose u8 sums cannot
+    // overflow, a shape the compiler vectorizes.
+    let mut starts = usize::from(bytes.first().is_some_and(|&b| b > b' '));
+    let mut high = 0u8;
+    let rest = bytes.get(1..).unwrap_or_default();
+    for (prev, next) in bytes.chunks(255).zip(rest.chunks(255)) {
+        let (count, bits) = prev
+            .iter()
+            .zip(next)
+            .fold((0u8, 0u8), |(count, bits), (&a, &b)| {
+                (
+                    count.wrapping_add(u8::from(a <= b' ') & u8::from(b > b' ')),
+                    bits | b,
+                )
+            });
+        starts += count as usize;
+        high |= bits;
+    }
+    high |= bytes.first().copied().unwrap_or(0);
+    if high < 0x80 {
         return starts;
     }
     let mut count = 0;

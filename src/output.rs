@@ -259,3 +259,38 @@ pub fn write_kept(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uncommitted_file_leaves_neither_target_nor_temporary_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("out.jsonl");
+        {
+            let mut file = AtomicFile::create(&target).expect("create");
+            file.write_all(b"half a line").expect("write");
+            // Dropped here without commit, as when a run fails midway.
+        }
+        assert!(!target.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+
+    #[test]
+    fn a_committed_file_replaces_the_target_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("out.jsonl");
+        std::fs::write(&target, "old content\n").expect("seed");
+        let mut file = AtomicFile::create(&target).expect("create");
+        file.write_all(b"new\n").expect("write");
+        // Until the commit, readers still see the old file.
+        assert_eq!(
+            std::fs::read_to_string(&target).expect("read"),
+            "old content\n"
+        );
+        file.commit().expect("commit");
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "new\n");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+}
