@@ -15,10 +15,10 @@ fn storyhash() -> Command {
     command
 }
 
-/// Runs `storyhash cluster` and returns its lines as JSON.
-fn cluster_lines(args: &[&str]) -> Vec<Value> {
+/// Runs a subcommand quietly, asserts success, and returns its stdout.
+fn stdout_of(subcommand: &str, args: &[&str]) -> Vec<u8> {
     let output = storyhash()
-        .arg("cluster")
+        .arg(subcommand)
         .args(args)
         .arg("--quiet")
         .output()
@@ -28,7 +28,12 @@ fn cluster_lines(args: &[&str]) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout)
+    output.stdout
+}
+
+/// Runs `storyhash cluster` and returns its lines as JSON.
+fn cluster_lines(args: &[&str]) -> Vec<Value> {
+    String::from_utf8(stdout_of("cluster", args))
         .expect("UTF-8")
         .lines()
         .map(|line| serde_json::from_str(line).expect("JSON line"))
@@ -43,18 +48,7 @@ fn statuses(lines: &[Value]) -> Vec<String> {
 }
 
 fn report_json(args: &[&str]) -> Value {
-    let output = storyhash()
-        .arg("report")
-        .args(args)
-        .arg("--quiet")
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("report is JSON")
+    serde_json::from_slice(&stdout_of("report", args)).expect("report is JSON")
 }
 
 #[test]
@@ -263,57 +257,61 @@ fn assert_totals_add_up(lines: &[Value], stderr: &str) {
     assert!(stderr.contains(&expected), "summary missing: {stderr}");
 }
 
+/// Runs one invalid fixture; checks the statuses, that record `row` is
+/// rejected with a reason containing `needle`, that stderr names it, and that
+/// the totals add up. Returns the lines for further checks.
+fn expect_rejection(name: &str, expected: &[&str], row: usize, needle: &str) -> Vec<Value> {
+    let (lines, stderr) = invalid(name);
+    assert_eq!(statuses(&lines), expected, "{name}");
+    let reason = lines[row]["reason"].as_str().expect("reason");
+    assert!(reason.contains(needle), "{name}: {reason}");
+    assert!(stderr.contains(needle), "{name}: {stderr}");
+    assert_totals_add_up(&lines, &stderr);
+    lines
+}
+
 #[test]
 fn malformed_line_is_rejected_with_its_line_number() {
-    let (lines, stderr) = invalid("malformed_json.jsonl");
-    assert_eq!(statuses(&lines), ["kept", "kept", "rejected", "kept"]);
-    let reason = lines[2]["reason"].as_str().expect("reason");
-    assert!(
-        reason.contains("malformed_json.jsonl:3: malformed JSON"),
-        "{reason}"
+    expect_rejection(
+        "malformed_json.jsonl",
+        &["kept", "kept", "rejected", "kept"],
+        2,
+        "malformed_json.jsonl:3: malformed JSON",
     );
-    assert!(stderr.contains("malformed_json.jsonl:3"));
-    assert_totals_add_up(&lines, &stderr);
 }
 
 #[test]
 fn missing_text_field_is_rejected_by_name() {
-    let (lines, stderr) = invalid("missing_text.jsonl");
-    assert_eq!(statuses(&lines), ["kept", "rejected", "kept"]);
-    assert_eq!(lines[1]["id"], "missing-2");
-    assert!(
-        lines[1]["reason"]
-            .as_str()
-            .expect("reason")
-            .contains("missing_text.jsonl:2: missing text field `text`")
+    let lines = expect_rejection(
+        "missing_text.jsonl",
+        &["kept", "rejected", "kept"],
+        1,
+        "missing_text.jsonl:2: missing text field `text`",
     );
-    assert_totals_add_up(&lines, &stderr);
+    assert_eq!(lines[1]["id"], "missing-2");
 }
 
 #[test]
 fn duplicate_id_is_rejected_and_points_at_the_first() {
-    let (lines, stderr) = invalid("duplicate_id.jsonl");
-    assert_eq!(statuses(&lines), ["kept", "kept", "rejected"]);
-    let reason = lines[2]["reason"].as_str().expect("reason");
-    assert!(
-        reason.contains("duplicate_id.jsonl:3: duplicate id `dup-1`, first seen at"),
-        "{reason}"
+    expect_rejection(
+        "duplicate_id.jsonl",
+        &["kept", "kept", "rejected"],
+        2,
+        "duplicate_id.jsonl:3: duplicate id `dup-1`, first seen at",
     );
-    assert!(reason.contains("duplicate_id.jsonl:1"), "{reason}");
-    assert_totals_add_up(&lines, &stderr);
+    let (lines, _) = invalid("duplicate_id.jsonl");
+    let reason = lines[2]["reason"].as_str().expect("reason");
+    assert!(reason.ends_with("duplicate_id.jsonl:1"), "{reason}");
 }
 
 #[test]
 fn invalid_utf8_is_rejected_with_its_offset() {
-    let (lines, stderr) = invalid("invalid_utf8.jsonl");
-    assert_eq!(statuses(&lines), ["kept", "rejected", "kept"]);
-    assert!(
-        lines[1]["reason"]
-            .as_str()
-            .expect("reason")
-            .contains("invalid_utf8.jsonl:2: invalid UTF-8 at byte")
+    expect_rejection(
+        "invalid_utf8.jsonl",
+        &["kept", "rejected", "kept"],
+        1,
+        "invalid_utf8.jsonl:2: invalid UTF-8 at byte",
     );
-    assert_totals_add_up(&lines, &stderr);
 }
 
 #[test]
