@@ -76,7 +76,11 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         let fail = |message: String| Err(Error::Config(message));
         if !(1..=MAX_NGRAM).contains(&self.shingle.size) {
-            return fail(format!("--ngram must be between 1 and {MAX_NGRAM}"));
+            let flag = match self.shingle.unit {
+                crate::shingle::ShingleUnit::Words => "--ngram",
+                crate::shingle::ShingleUnit::Chars => "--char-ngrams",
+            };
+            return fail(format!("{flag} must be between 1 and {MAX_NGRAM}"));
         }
         if !(8..=MAX_HASHES).contains(&self.minhash.num_hashes) {
             return fail(format!("--num-hashes must be between 8 and {MAX_HASHES}"));
@@ -85,9 +89,10 @@ impl Config {
             return fail("--threshold must be in (0, 1]".into());
         }
         if let Some(params) = self.lsh.fixed {
+            let used = params.num_bands.checked_mul(params.rows_per_band);
             if params.num_bands == 0
                 || params.rows_per_band == 0
-                || params.num_bands * params.rows_per_band > self.minhash.num_hashes
+                || used.is_none_or(|used| used > self.minhash.num_hashes)
             {
                 return fail(format!(
                     "--bands x --rows must be at least 1 and at most --num-hashes ({})",

@@ -144,6 +144,13 @@ pub enum Error {
     /// A flag or a combination of flags is invalid.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// An input read again gave other records than the first time (a file
+    /// written to during the run).
+    #[error("the input changed while it was being read: {detail}")]
+    InputChanged {
+        /// What differed, and where.
+        detail: String,
+    },
     /// `--strict` is set and a document was rejected.
     #[error("{location}: {reason}")]
     Rejected {

@@ -107,35 +107,47 @@ pub struct InputFile {
 pub struct Inputs {
     /// Files in reading order.
     pub files: Vec<InputFile>,
-    _stdin_spool: Option<tempfile::NamedTempFile>,
+    _spools: Vec<tempfile::NamedTempFile>,
+}
+
+/// Copies a read-once input to a temporary file.
+fn spool(source: &mut impl Read, name: &str) -> Result<tempfile::NamedTempFile> {
+    let mut temp = tempfile::NamedTempFile::new().map_err(|e| Error::io(name, e))?;
+    io::copy(source, &mut temp).map_err(|e| Error::io(name, e))?;
+    Ok(temp)
 }
 
 impl Inputs {
-    /// Resolves paths: folders are walked in sorted order, `-` is standard input
-    /// (spooled to a temporary file, at most once).
+    /// Resolves paths: folders are walked in sorted order (following symbolic
+    /// links, each folder once), `-` is standard input. Standard input and any
+    /// other input that can be read only once (a pipe, a FIFO, process
+    /// substitution) is spooled to a temporary file, because the pipeline reads
+    /// its input more than once.
     pub fn resolve(paths: &[String]) -> Result<Self> {
         let mut files = Vec::new();
-        let mut spool = None;
+        let mut spools = Vec::new();
+        let mut stdin_seen = false;
         for given in paths {
             if given == "-" {
-                if spool.is_some() {
+                if stdin_seen {
                     return Err(Error::Config("`-` (stdin) given twice".into()));
                 }
-                let mut temp = tempfile::NamedTempFile::new().map_err(|e| Error::io("-", e))?;
-                io::copy(&mut io::stdin().lock(), &mut temp).map_err(|e| Error::io("-", e))?;
+                stdin_seen = true;
+                let spool = spool(&mut io::stdin().lock(), "-")?;
                 files.push(InputFile {
                     name: Arc::from("-"),
-                    path: temp.path().to_path_buf(),
+                    path: spool.path().to_path_buf(),
                     text_id: "-".into(),
                 });
-                spool = Some(temp);
+                spools.push(spool);
                 continue;
             }
             let path = PathBuf::from(given);
             let meta = std::fs::metadata(&path).map_err(|e| Error::io(given.as_str(), e))?;
             if meta.is_dir() {
                 let mut found = Vec::new();
-                walk(&path, &mut found)?;
+                let mut visited = Vec::new();
+                walk(&path, &mut found, &mut visited)?;
                 found.sort();
                 for file in found {
                     let relative = file.strip_prefix(&path).unwrap_or(&file);
@@ -145,18 +157,38 @@ impl Inputs {
                         path: file,
                     });
                 }
-            } else {
+            } else if meta.is_file() {
                 files.push(InputFile {
                     name: Arc::from(given.as_str()),
                     path,
                     text_id: given.clone(),
                 });
+            } else {
+                let mut source = File::open(&path).map_err(|e| Error::io(given.as_str(), e))?;
+                let spool = spool(&mut source, given)?;
+                files.push(InputFile {
+                    name: Arc::from(given.as_str()),
+                    path: spool.path().to_path_buf(),
+                    text_id: given.clone(),
+                });
+                spools.push(spool);
             }
         }
         Ok(Self {
             files,
-            _stdin_spool: spool,
+            _spools: spools,
         })
+    }
+
+    /// Whether `path` is one of the input files (same file on disk), so that
+    /// an output never overwrites an input.
+    pub fn contains_file(&self, path: &Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        self.files
+            .iter()
+            .any(|file| std::fs::canonicalize(&file.path).is_ok_and(|input| input == target))
     }
 
     /// Total size of the inputs on disk (compressed size for compressed files).
@@ -185,22 +217,29 @@ impl Inputs {
     }
 }
 
-fn walk(folder: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries =
-        std::fs::read_dir(folder).map_err(|e| Error::io(folder.display().to_string(), e))?;
+fn walk(folder: &Path, out: &mut Vec<PathBuf>, visited: &mut Vec<PathBuf>) -> Result<()> {
+    let name = || folder.display().to_string();
+    // A link back up the tree must not loop: each real folder is walked once.
+    let real = std::fs::canonicalize(folder).map_err(|e| Error::io(name(), e))?;
+    if visited.contains(&real) {
+        return Ok(());
+    }
+    visited.push(real);
+    let entries = std::fs::read_dir(folder).map_err(|e| Error::io(name(), e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io(folder.display().to_string(), e))?;
+        let entry = entry.map_err(|e| Error::io(name(), e))?;
         let path = entry.path();
         // Hidden files (editor swap files, .DS_Store) are not articles.
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        let kind = entry
-            .file_type()
-            .map_err(|e| Error::io(path.display().to_string(), e))?;
-        if kind.is_dir() {
-            walk(&path, out)?;
-        } else if kind.is_file() {
+        // `metadata` follows symbolic links; a broken link is an error that
+        // names it rather than a file silently skipped.
+        let meta =
+            std::fs::metadata(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
+        if meta.is_dir() {
+            walk(&path, out, visited)?;
+        } else {
             out.push(path);
         }
     }
@@ -287,6 +326,7 @@ pub struct BatchReader<'a> {
     next_file: usize,
     current: Option<OpenFile<'a>>,
     spare: Option<Batch>,
+    broken: Option<(FileReader<'a>, io::Error)>,
 }
 
 struct OpenFile<'a> {
@@ -304,6 +344,7 @@ impl<'a> BatchReader<'a> {
             next_file: 0,
             current: None,
             spare: None,
+            broken: None,
         }
     }
 
@@ -325,6 +366,21 @@ impl<'a> BatchReader<'a> {
             ..Batch::default()
         });
         while batch.data.len() < limit && batch.records.len() < 65_536 {
+            if let Some((mut state, error)) = self.broken.take() {
+                state.line = 1;
+                let start = batch.data.len();
+                let is_jsonl = !matches!(self.config.format, InputFormat::Text);
+                state.push(
+                    &mut batch,
+                    0,
+                    start,
+                    is_jsonl,
+                    Some(RejectReason::Truncated {
+                        detail: format!("{error} at the start of the stream"),
+                    }),
+                );
+                continue;
+            }
             let Some(open) = self.current.as_mut() else {
                 if !self.open_next()? {
                     break;
@@ -354,6 +410,25 @@ impl<'a> BatchReader<'a> {
         self.next_file += 1;
         let reader = open_decoded(&file.path, &file.name)?;
         let mut reader = BufReader::with_capacity(1 << 18, reader);
+        let mut state = FileReader {
+            file: index as u32,
+            config: self.config,
+            offset: 0,
+            line: 0,
+        };
+        // A UTF-8 byte order mark is not part of the first record. Peeking also
+        // surfaces a stream that is corrupt from its first bytes.
+        let head = match reader.fill_buf() {
+            Ok(head) => head,
+            Err(error) => {
+                self.broken = Some((state, error));
+                return Ok(true);
+            }
+        };
+        if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            reader.consume(3);
+            state.offset = 3;
+        }
         let format = match self.config.format {
             InputFormat::Auto => format_by_name(&file.name).unwrap_or_else(|| sniff(&mut reader)),
             other => other,
@@ -361,12 +436,7 @@ impl<'a> BatchReader<'a> {
         self.current = Some(OpenFile {
             reader,
             format,
-            state: FileReader {
-                file: index as u32,
-                config: self.config,
-                offset: 0,
-                line: 0,
-            },
+            state,
         });
         Ok(true)
     }
@@ -550,11 +620,12 @@ pub fn parse_record<'a>(
     is_jsonl: bool,
     fields: &FieldNames,
 ) -> Result<ParsedDoc<'a>, ParseFailure> {
-    let invalid_utf8 = |error: std::str::Utf8Error| RejectReason::InvalidUtf8 {
+    // The whole record must be UTF-8 (JSON text is), not only the fields read:
+    // `dedup` copies kept lines byte for byte.
+    let text = std::str::from_utf8(bytes).map_err(|error| RejectReason::InvalidUtf8 {
         offset_in_record: error.valid_up_to() as u64,
-    };
+    })?;
     if !is_jsonl {
-        let text = std::str::from_utf8(bytes).map_err(invalid_utf8)?;
         return Ok(ParsedDoc {
             id: None,
             text: Cow::Borrowed(text),
@@ -562,65 +633,80 @@ pub fn parse_record<'a>(
             date: None,
         });
     }
-    // serde_json validates the UTF-8 of every string it hands over, so the line
-    // is checked as a whole only when parsing fails, to name the right reason.
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let parsed = DocSeed { fields }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let found = DocSeed { fields }
         .deserialize(&mut deserializer)
-        .and_then(|found| deserializer.end().map(|()| found));
-    let found = match parsed {
-        Ok(found) => found,
-        Err(error) => {
-            std::str::from_utf8(bytes).map_err(invalid_utf8)?;
-            return Err(classify_json_error(&error).into());
+        .and_then(|found| deserializer.end().map(|()| found))
+        .map_err(|error| classify_json_error(&error))?;
+    let id = match found.id {
+        FieldValue::Str(id) => Some(id),
+        FieldValue::Absent => None,
+        FieldValue::Wrong => {
+            return Err(RejectReason::WrongType {
+                field: fields.id.clone(),
+                expected: "a string or a number",
+            }
+            .into());
         }
     };
-    let Some(text) = found.text else {
-        return Err(ParseFailure {
-            reason: RejectReason::MissingText {
-                field: fields.text.clone(),
-            },
-            id: found.id.map(Cow::into_owned),
-        });
+    let text = match found.text {
+        FieldValue::Str(text) => text,
+        FieldValue::Absent => {
+            return Err(ParseFailure {
+                reason: RejectReason::MissingText {
+                    field: fields.text.clone(),
+                },
+                id: id.map(Cow::into_owned),
+            });
+        }
+        FieldValue::Wrong => {
+            return Err(ParseFailure {
+                reason: RejectReason::WrongType {
+                    field: fields.text.clone(),
+                    expected: "a string",
+                },
+                id: id.map(Cow::into_owned),
+            });
+        }
+    };
+    // Title and date are optional: one of another type counts as absent.
+    let optional = |value: FieldValue<'a>| match value {
+        FieldValue::Str(value) => Some(value),
+        _ => None,
     };
     Ok(ParsedDoc {
-        id: found.id,
+        id,
         text,
-        title: found.title,
-        date: found.date,
+        title: optional(found.title),
+        date: optional(found.date),
     })
 }
 
-/// Turns serde_json's error into a reason: the visitors below mark their own
-/// errors with a prefix, so a wrong type or a non-object reads as such.
+/// Turns serde_json's error into a reason; the document visitor marks a
+/// non-object with a prefix of its own.
 fn classify_json_error(error: &serde_json::Error) -> RejectReason {
     let message = error.to_string();
     if message.contains(NOT_AN_OBJECT) {
         RejectReason::NotAnObject
-    } else if let Some(field) = message.strip_prefix(WRONG_TYPE) {
-        let (field, expected) = field.split_once('|').unwrap_or((field, "a string"));
-        RejectReason::WrongType {
-            field: field.to_owned(),
-            expected: if expected.starts_with("a string or") {
-                "a string or a number"
-            } else {
-                "a string"
-            },
-        }
     } else {
         RejectReason::MalformedJson(message)
     }
 }
 
 const NOT_AN_OBJECT: &str = "storyhash: not an object";
-const WRONG_TYPE: &str = "storyhash: wrong type: ";
 
-#[derive(Default)]
+/// What one field held.
+enum FieldValue<'a> {
+    Absent,
+    Str(Cow<'a, str>),
+    Wrong,
+}
+
 struct Found<'a> {
-    id: Option<Cow<'a, str>>,
-    text: Option<Cow<'a, str>>,
-    title: Option<Cow<'a, str>>,
-    date: Option<Cow<'a, str>>,
+    id: FieldValue<'a>,
+    text: FieldValue<'a>,
+    title: FieldValue<'a>,
+    date: FieldValue<'a>,
     date_rank: usize,
 }
 
@@ -648,32 +734,26 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
         let mut found = Found {
+            id: FieldValue::Absent,
+            text: FieldValue::Absent,
+            title: FieldValue::Absent,
+            date: FieldValue::Absent,
             date_rank: usize::MAX,
-            ..Found::default()
         };
+        let fields = self.fields;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let key = key.as_ref();
-            if key == self.fields.text {
-                found.text = map.next_value_seed(Field {
-                    name: &self.fields.text,
-                    numbers: false,
-                })?;
-            } else if key == self.fields.id {
-                found.id = map.next_value_seed(Field {
-                    name: &self.fields.id,
-                    numbers: true,
-                })?;
-            } else if key == self.fields.title {
-                found.title = map.next_value_seed(Field {
-                    name: &self.fields.title,
-                    numbers: false,
-                })?;
-            } else if let Some(rank) = self.fields.date.iter().position(|name| name == key) {
-                let value = map.next_value_seed(Field {
-                    name: &self.fields.date[rank],
-                    numbers: false,
-                })?;
-                if value.is_some() && rank < found.date_rank {
+            // A repeated key: the last value wins, as in most JSON readers.
+            if key == fields.text {
+                found.text = map.next_value_seed(Field { numbers: false })?;
+            } else if key == fields.id {
+                found.id = map.next_value_seed(Field { numbers: true })?;
+            } else if key == fields.title {
+                found.title = map.next_value_seed(Field { numbers: false })?;
+            } else if let Some(rank) = fields.date.iter().position(|name| name == key) {
+                let value = map.next_value_seed(Field { numbers: false })?;
+                // The first listed date field that holds a string wins.
+                if matches!(value, FieldValue::Str(_)) && rank <= found.date_rank {
                     found.date = value;
                     found.date_rank = rank;
                 }
@@ -713,25 +793,14 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
     }
 }
 
-/// One string field (or, for ids, a number written as a string); null is absent.
-struct Field<'f> {
-    name: &'f str,
+/// One field: a string (or, for ids, a number, kept as its decimal text); null
+/// is absent; anything else is the wrong type, decided by the caller.
+struct Field {
     numbers: bool,
 }
 
-impl Field<'_> {
-    fn wrong<E: de::Error>(&self) -> E {
-        let expected = if self.numbers {
-            "a string or a number"
-        } else {
-            "a string"
-        };
-        E::custom(format!("{WRONG_TYPE}{}|{expected}", self.name))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Field<'_> {
-    type Value = Option<Cow<'de, str>>;
+impl<'de> DeserializeSeed<'de> for Field {
+    type Value = FieldValue<'de>;
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -741,59 +810,63 @@ impl<'de> DeserializeSeed<'de> for Field<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Field<'_> {
-    type Value = Option<Cow<'de, str>>;
+impl Field {
+    fn number<E>(&self, text: String) -> Result<FieldValue<'static>, E> {
+        Ok(if self.numbers {
+            FieldValue::Str(Cow::Owned(text))
+        } else {
+            FieldValue::Wrong
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for Field {
+    type Value = FieldValue<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a string for field `{}`", self.name)
+        f.write_str("a string")
     }
 
     fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(value)))
+        Ok(FieldValue::Str(Cow::Borrowed(value)))
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(value.to_owned())))
+        Ok(FieldValue::Str(Cow::Owned(value.to_owned())))
     }
 
     fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(value)))
+        Ok(FieldValue::Str(Cow::Owned(value)))
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        if self.numbers {
-            Ok(Some(Cow::Owned(value.to_string())))
-        } else {
-            Err(self.wrong())
-        }
+        self.number(value.to_string())
     }
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        if self.numbers {
-            Ok(Some(Cow::Owned(value.to_string())))
-        } else {
-            Err(self.wrong())
-        }
+        self.number(value.to_string())
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Err(self.wrong())
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        self.number(value.to_string())
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Err(self.wrong())
+        Ok(FieldValue::Wrong)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        Ok(FieldValue::Absent)
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, _: M) -> Result<Self::Value, M::Error> {
-        Err(self.wrong())
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(FieldValue::Wrong)
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-        Err(self.wrong())
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(FieldValue::Wrong)
     }
 }
 
@@ -817,7 +890,14 @@ pub fn parse_date(value: &str) -> Option<i64> {
     }
     let month = number(5..7)?;
     let day = number(8..10)?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=12).contains(&month) || !(1..=month_days).contains(&day) {
         return None;
     }
     let mut seconds = days_from_civil(year, month, day) * 86_400;
@@ -829,6 +909,9 @@ pub fn parse_date(value: &str) -> Option<i64> {
         } else {
             0
         };
+        if hour > 23 || minute > 59 || second > 60 {
+            return None;
+        }
         seconds += hour * 3600 + minute * 60 + second;
         let rest = &value[value.len().min(16)..];
         if let Some(at) = rest.rfind(['+', '-']) {
@@ -930,6 +1013,9 @@ mod tests {
         assert_eq!(parse_date("2023-09-18T12:30:00+02:00"), Some(1_695_033_000));
         assert_eq!(parse_date("September 18, 2023"), None);
         assert_eq!(parse_date("2023-13-01"), None);
+        assert_eq!(parse_date("2023-02-30"), None);
+        assert_eq!(parse_date("2024-02-29"), Some(1_709_164_800));
+        assert_eq!(parse_date("2023-09-18T99:99:99"), None);
     }
 
     #[test]

@@ -82,6 +82,33 @@ impl Normalizer {
         }
     }
 
+    /// Whether `text` holds at least one token; stops at the first.
+    pub fn has_token(&mut self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            // An ASCII letter or digit is a token on its own: the common answer.
+            if bytes[pos].is_ascii_alphanumeric() {
+                return true;
+            }
+            if bytes[pos] < 0x80 {
+                pos += 1;
+                continue;
+            }
+            // A run of non-ASCII: ask the full definition about it.
+            let start = pos;
+            while pos < bytes.len() && bytes[pos] >= 0x80 {
+                pos += 1;
+            }
+            let mut found = false;
+            self.unicode_chunk(&text[start..pos], &mut |_: &str| found = true);
+            if found {
+                return true;
+            }
+        }
+        false
+    }
+
     fn unicode_chunk(&mut self, chunk: &str, emit: &mut impl FnMut(&str)) {
         let mut mapped = std::mem::take(&mut self.unicode);
         mapped.clear();
@@ -243,6 +270,27 @@ mod tests {
     }
 
     #[test]
+    fn has_token_agrees_with_tokens() {
+        let mut normalizer = Normalizer::new();
+        for text in [
+            "",
+            "  ,.;",
+            "\u{ff9e}",
+            "\u{ff9e}\u{ff9f} — ",
+            "— a",
+            "王",
+            "é",
+            "\u{301}",
+        ] {
+            assert_eq!(
+                normalizer.has_token(text),
+                !fast(text).is_empty(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
     fn word_count_counts_ideographs() {
         assert_eq!(rough_word_count("Leave a Reply"), 3);
         assert_eq!(rough_word_count("真相集中营"), 5);
@@ -259,6 +307,13 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn has_token_matches_the_reference(
+            text in "([ ,.!-]|[\u{ff9e}\u{ff9f}\u{301}]|[a1é王’—]){0,12}"
+        ) {
+            prop_assert_eq!(Normalizer::new().has_token(&text), !reference_tokens(&text).is_empty());
+        }
 
         #[test]
         fn ascii_fast_path_matches_the_reference(text in "[ -~\\t\\n]{0,80}") {

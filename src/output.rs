@@ -16,17 +16,46 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// A file written to a temporary name beside its target and renamed over it by
-/// [`AtomicFile::commit`]. Dropped without commit, the temporary file is removed.
+/// [`AtomicFile::commit`]. Dropped without commit, the temporary file is removed
+/// and the target is untouched.
+///
+/// A target that is a symbolic link is followed (the link stays, the file it
+/// points to is replaced). A target that exists but is not a regular file (a
+/// device such as `/dev/null`, a FIFO) cannot be replaced by a rename and is
+/// written in place instead. A new file gets mode 0644; a replaced file keeps its
+/// mode.
 #[derive(Debug)]
 pub struct AtomicFile {
     target: PathBuf,
-    writer: BufWriter<tempfile::NamedTempFile>,
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
+    Temporary(BufWriter<tempfile::NamedTempFile>),
+    InPlace(BufWriter<std::fs::File>),
 }
 
 impl AtomicFile {
-    /// Opens a temporary file in the target's folder.
+    /// Opens a temporary file in the target's folder (or the target itself when
+    /// it is not a regular file).
     pub fn create(target: &Path) -> Result<Self> {
-        let folder = match target.parent() {
+        let name = || target.display().to_string();
+        let resolved = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
+        let existing = std::fs::metadata(&resolved).ok();
+        if let Some(meta) = &existing {
+            if !meta.is_file() {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&resolved)
+                    .map_err(|e| Error::io(name(), e))?;
+                return Ok(Self {
+                    target: resolved,
+                    inner: Inner::InPlace(BufWriter::with_capacity(1 << 20, file)),
+                });
+            }
+        }
+        let folder = match resolved.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
@@ -34,36 +63,66 @@ impl AtomicFile {
             .prefix(".storyhash-")
             .suffix(".part")
             .tempfile_in(folder)
-            .map_err(|e| Error::io(target.display().to_string(), e))?;
+            .map_err(|e| Error::io(name(), e))?;
+        let permissions = match existing {
+            Some(meta) => meta.permissions(),
+            None => default_permissions(temp.as_file()).map_err(|e| Error::io(name(), e))?,
+        };
+        temp.as_file()
+            .set_permissions(permissions)
+            .map_err(|e| Error::io(name(), e))?;
         Ok(Self {
-            target: target.to_path_buf(),
-            writer: BufWriter::with_capacity(1 << 20, temp),
+            target: resolved,
+            inner: Inner::Temporary(BufWriter::with_capacity(1 << 20, temp)),
         })
     }
 
     /// Flushes and renames the file to its target.
     pub fn commit(self) -> Result<()> {
         let name = self.target.display().to_string();
-        let temp = self
-            .writer
-            .into_inner()
-            .map_err(|e| Error::io(name.clone(), e.into_error()))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(name.clone(), e))?;
-        temp.persist(&self.target)
-            .map_err(|e| Error::io(name, e.error))?;
-        Ok(())
+        match self.inner {
+            Inner::InPlace(mut writer) => writer.flush().map_err(|e| Error::io(name, e)),
+            Inner::Temporary(writer) => {
+                let temp = writer
+                    .into_inner()
+                    .map_err(|e| Error::io(name.clone(), e.into_error()))?;
+                temp.as_file()
+                    .sync_all()
+                    .map_err(|e| Error::io(name.clone(), e))?;
+                temp.persist(&self.target)
+                    .map_err(|e| Error::io(name, e.error))?;
+                Ok(())
+            }
+        }
     }
+}
+
+#[cfg(unix)]
+fn default_permissions(file: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut permissions = file.metadata()?.permissions();
+    permissions.set_mode(0o644);
+    Ok(permissions)
+}
+
+#[cfg(not(unix))]
+fn default_permissions(file: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    Ok(file.metadata()?.permissions())
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.writer.write(buf)
+        match &mut self.inner {
+            Inner::Temporary(writer) => writer.write(buf),
+            Inner::InPlace(writer) => writer.write(buf),
+        }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.writer.flush()
+        match &mut self.inner {
+            Inner::Temporary(writer) => writer.flush(),
+            Inner::InPlace(writer) => writer.flush(),
+        }
     }
 }
 
@@ -88,14 +147,8 @@ fn io_error(name: &str) -> impl Fn(std::io::Error) -> Error + '_ {
 
 /// The rejection message of record `index`, with its location.
 pub fn reject_message(run: &CopyRun, inputs: &Inputs, index: usize) -> Option<String> {
-    let record = &run.records[index];
     let reason = run.reason(index)?;
-    let location = crate::error::Location {
-        file: inputs.files[record.file as usize].name.clone(),
-        line: record.line,
-        byte_offset: record.byte_offset,
-    };
-    Some(format!("{location}: {reason}"))
+    Some(format!("{}: {reason}", run.records[index].location(inputs)))
 }
 
 /// One JSON line per input record, in input order: `id`, `status`,
@@ -238,11 +291,8 @@ pub fn write_kept(
             if record.is_jsonl {
                 out.write_all(bytes).map_err(io_error(name))?;
             } else {
-                let text = std::str::from_utf8(bytes).map_err(|_| {
-                    Error::Config(format!(
-                        "{}: the input changed while it was being read",
-                        ingest::location(inputs, record)
-                    ))
+                let text = std::str::from_utf8(bytes).map_err(|_| Error::InputChanged {
+                    detail: ingest::location(inputs, record).to_string(),
                 })?;
                 let id = run.records[index].id.as_deref().unwrap_or("");
                 serde_json::to_writer(&mut *out, &TextDocLine { id, text })
@@ -253,9 +303,13 @@ pub fn write_kept(
         Ok(())
     })?;
     if next_record != run.records.len() {
-        return Err(Error::Config(
-            "the input changed while it was being read (record count differs)".into(),
-        ));
+        return Err(Error::InputChanged {
+            detail: format!(
+                "{} records on the last pass, {} on the first",
+                next_record,
+                run.records.len()
+            ),
+        });
     }
     Ok(())
 }
@@ -292,5 +346,30 @@ mod tests {
         file.commit().expect("commit");
         assert_eq!(std::fs::read_to_string(&target).expect("read"), "new\n");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_target_keeps_the_link_and_devices_are_written_in_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("real.jsonl");
+        let link = dir.path().join("link.jsonl");
+        std::fs::write(&real, "old\n").expect("seed");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        let mut file = AtomicFile::create(&link).expect("create");
+        file.write_all(b"new\n").expect("write");
+        file.commit().expect("commit");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .expect("link")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).expect("read"), "new\n");
+        // /dev/null is a device: it must stay one.
+        let mut null = AtomicFile::create(Path::new("/dev/null")).expect("create");
+        null.write_all(b"discarded").expect("write");
+        null.commit().expect("commit");
+        assert!(!std::fs::metadata("/dev/null").expect("null").is_file());
     }
 }

@@ -25,6 +25,7 @@ use crate::error::{Error, RejectReason, Result};
 use crate::ingest::{self, Batch, Inputs, RawRecord};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{MinHasher, Signatures, estimate_jaccard};
+use crate::normalize::Normalizer;
 use crate::shingle::Shingler;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -159,6 +160,17 @@ pub struct CopyRun {
     pub bytes_per_doc_beyond_signature: f64,
 }
 
+impl RecordOutcome {
+    /// Where the record is, for messages.
+    pub fn location(&self, inputs: &Inputs) -> crate::error::Location {
+        crate::error::Location {
+            file: inputs.files[self.file as usize].name.clone(),
+            line: self.line,
+            byte_offset: self.byte_offset,
+        }
+    }
+}
+
 impl CopyRun {
     /// The status of record `index`.
     pub fn status(&self, index: usize) -> Status {
@@ -261,8 +273,14 @@ impl Pipeline {
         let mut records = scan.records;
         for (doc, &rejected) in signed.late_rejected.iter().enumerate() {
             if rejected {
-                records[scan.docs[doc].record as usize].reason =
-                    Some(Box::new(RejectReason::EmptyText));
+                let record = &mut records[scan.docs[doc].record as usize];
+                if self.config.strict {
+                    return Err(Error::Rejected {
+                        location: record.location(inputs),
+                        reason: RejectReason::EmptyText,
+                    });
+                }
+                record.reason = Some(Box::new(RejectReason::EmptyText));
             }
         }
         let record_of: Vec<u32> = scan.docs.iter().map(|doc| doc.record).collect();
@@ -327,7 +345,7 @@ impl Pipeline {
     fn scan(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<Scan> {
         let mut scan = Scan::default();
         let mut line_hashes: Vec<u64> = Vec::new();
-        let mut first_seen: HashMap<u64, u32> = HashMap::new();
+        let mut ids = IdIndex::default();
         for_each_batch(inputs, &self.config, |batch| {
             let parsed: Vec<ScanItem> = batch
                 .records
@@ -356,28 +374,21 @@ impl Pipeline {
                         short_lines,
                     } => {
                         let doc = scan.docs.len() as u32;
-                        match first_seen.entry(xxh3_64(id.as_bytes())) {
-                            Entry::Occupied(first) => {
-                                let first_record =
-                                    &scan.records[scan.docs[*first.get() as usize].record as usize];
-                                let first_location = ingest::location(
-                                    inputs,
-                                    &RawRecord {
-                                        file: first_record.file,
-                                        line: first_record.line,
-                                        byte_offset: first_record.byte_offset,
-                                        range: 0..0,
-                                        is_jsonl: true,
-                                        problem: None,
-                                    },
-                                );
+                        let earlier = ids.first_with(&id, doc, |earlier| {
+                            let record = scan.docs[earlier as usize].record as usize;
+                            scan.records[record].id.as_deref().unwrap_or_default()
+                        });
+                        match earlier {
+                            Some(first) => {
+                                let first_record = scan.docs[first as usize].record as usize;
                                 outcome.reason = Some(Box::new(RejectReason::DuplicateId {
                                     id: id.clone(),
-                                    first_seen: first_location.to_string(),
+                                    first_seen: scan.records[first_record]
+                                        .location(inputs)
+                                        .to_string(),
                                 }));
                             }
-                            Entry::Vacant(slot) => {
-                                slot.insert(doc);
+                            None => {
                                 outcome.doc = Some(doc);
                                 scan.docs.push(DocInfo {
                                     record: record_index,
@@ -400,8 +411,8 @@ impl Pipeline {
             progress.advance(batch.bytes_read);
             Ok(())
         })?;
-        scan.id_index_bytes = first_seen.capacity() * 16;
-        drop(first_seen);
+        scan.id_index_bytes = ids.heap_bytes();
+        drop(ids);
         if self.config.boilerplate.enabled {
             line_hashes.par_sort_unstable();
             scan.recurring =
@@ -411,9 +422,12 @@ impl Pipeline {
     }
 
     fn scan_record(&self, inputs: &Inputs, batch: &Batch, record: &RawRecord) -> ScanItem {
+        let file = &inputs.files[record.file as usize];
+        // A plain-text file's id is its path, whatever is wrong with it.
+        let text_file_id = (!record.is_jsonl).then(|| file.text_id.clone());
         if let Some(problem) = &record.problem {
             return ScanItem::Rejected {
-                id: None,
+                id: text_file_id,
                 reason: problem.clone(),
             };
         }
@@ -425,18 +439,19 @@ impl Pipeline {
             Ok(parsed) => parsed,
             Err(failure) => {
                 return ScanItem::Rejected {
-                    id: failure.id,
+                    id: failure.id.or(text_file_id),
                     reason: failure.reason,
                 };
             }
         };
-        let file = &inputs.files[record.file as usize];
         let id = match (&parsed.id, record.line) {
             (Some(id), _) => id.to_string(),
             (None, Some(line)) => format!("{}:{line}", file.name),
             (None, None) => file.text_id.clone(),
         };
-        if !parsed.text.chars().any(char::is_alphanumeric) {
+        // The tokenizer itself decides: a text whose letters all normalize
+        // away (such as U+FF9E, a half-width sound mark) has no word either.
+        if !Normalizer::new().has_token(&parsed.text) {
             return ScanItem::Rejected {
                 id: Some(id),
                 reason: RejectReason::EmptyText,
@@ -515,12 +530,12 @@ impl Pipeline {
                             record.is_jsonl,
                             &self.config.ingest.fields,
                         )
-                        .map_err(|failure| {
-                            Error::Config(format!(
-                                "{}: the input changed while it was being read ({})",
+                        .map_err(|failure| Error::InputChanged {
+                            detail: format!(
+                                "{}: {}",
                                 ingest::location(inputs, record),
                                 failure.reason
-                            ))
+                            ),
                         })?;
                         let dropped = self.shingle_document(
                             &parsed.text,
@@ -542,6 +557,7 @@ impl Pipeline {
             progress.advance(batch.bytes_read);
             Ok(())
         })?;
+        check_record_count(next_record, scan.records.len())?;
         signed.signatures = Signatures::from_flat(num_hashes, values);
         Ok(signed)
     }
@@ -712,6 +728,7 @@ impl Pipeline {
             Ok(())
         })?;
         progress.finish();
+        check_record_count(next_record, scan.records.len())?;
         for doc in wanted
             .iter()
             .enumerate()
@@ -762,6 +779,17 @@ impl Pipeline {
     }
 }
 
+/// A later pass must see as many records as the first.
+fn check_record_count(seen: usize, first_pass: usize) -> Result<()> {
+    if seen == first_pass {
+        Ok(())
+    } else {
+        Err(Error::InputChanged {
+            detail: format!("{seen} records on a later pass, {first_pass} on the first"),
+        })
+    }
+}
+
 /// Exact Jaccard and containment of two sorted, distinct shingle sets.
 pub fn exact_similarity(a: &[u64], b: &[u64]) -> Similarity {
     let (mut i, mut j, mut shared) = (0, 0, 0usize);
@@ -783,6 +811,45 @@ pub fn exact_similarity(a: &[u64], b: &[u64]) -> Similarity {
         shared as f64 / union as f64
     };
     Similarity::from_jaccard(jaccard, a.len() as u32, b.len() as u32)
+}
+
+/// Which document first used each id. Keyed by the id's 64-bit hash to stay
+/// small (16 bytes a document); a hash shared by two different ids falls back to
+/// a map keyed by the id itself, so a collision never rejects a document.
+#[derive(Default)]
+struct IdIndex {
+    by_hash: HashMap<u64, u32>,
+    collided: HashMap<Box<str>, u32>,
+}
+
+impl IdIndex {
+    /// The earlier document with `id`, or `None` after recording `doc` as its
+    /// first. `id_of` gives the id of an earlier document.
+    fn first_with<'a>(
+        &mut self,
+        id: &str,
+        doc: u32,
+        id_of: impl Fn(u32) -> &'a str,
+    ) -> Option<u32> {
+        match self.by_hash.entry(xxh3_64(id.as_bytes())) {
+            Entry::Vacant(slot) => {
+                slot.insert(doc);
+                None
+            }
+            Entry::Occupied(slot) if id_of(*slot.get()) == id => Some(*slot.get()),
+            Entry::Occupied(_) => match self.collided.entry(id.into()) {
+                Entry::Occupied(slot) => Some(*slot.get()),
+                Entry::Vacant(slot) => {
+                    slot.insert(doc);
+                    None
+                }
+            },
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.by_hash.capacity() * 16 + self.collided.capacity() * 24
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -391,7 +391,10 @@ fn verify_name(verify: Verify) -> &'static str {
     }
 }
 
-/// Keeps table cells intact: pipes escaped, newlines flattened.
+/// Keeps table cells intact: pipes escaped, newlines flattened, and backticks
+/// (which would end a code span early) replaced by a look-alike.
 fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    text.replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+        .replace('`', "\u{2035}")
 }

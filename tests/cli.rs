@@ -534,3 +534,81 @@ fn a_missing_id_becomes_file_and_line() {
     let lines = cluster_lines(&[&path.display().to_string()]);
     assert_eq!(lines[0]["id"], format!("{}:1", path.display()));
 }
+
+#[test]
+fn a_pipe_given_by_path_is_read_like_a_file() {
+    let input = fixture("scenarios/truncated_rescrape.jsonl");
+    let expected = cluster_lines(&[&input]);
+    let output = storyhash()
+        .args(["cluster", "/dev/stdin", "-q"])
+        .write_stdin(std::fs::read(&input).expect("fixture"))
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON"))
+        .collect();
+    assert_eq!(statuses(&lines), statuses(&expected));
+}
+
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_survives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in.jsonl");
+    std::fs::copy(fixture("scenarios/edited_update.jsonl"), &input).expect("copy");
+    let before = std::fs::read(&input).expect("read");
+    storyhash()
+        .args(["dedup", "-q", "-o"])
+        .arg(dir.path().join("out.jsonl"))
+        .arg("--rejected")
+        .arg(&input)
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is also an input"));
+    assert_eq!(std::fs::read(&input).expect("read"), before);
+    assert!(!dir.path().join("out.jsonl").exists());
+}
+
+#[test]
+fn a_byte_order_mark_does_not_break_the_first_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bom");
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend(std::fs::read(fixture("scenarios/edited_update.jsonl")).expect("fixture"));
+    std::fs::write(&path, bytes).expect("write");
+    let lines = cluster_lines(&[&path.display().to_string()]);
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|line| line["status"] != "rejected"));
+}
+
+#[test]
+fn strict_also_stops_on_a_text_that_normalizes_to_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("marks.jsonl");
+    std::fs::write(&path, "{\"id\":\"x\",\"text\":\"\u{ff9e}\u{ff9f}\"}\n").expect("write");
+    storyhash()
+        .args(["cluster", "--strict", "-q"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("empty text"));
+}
+
+#[cfg(unix)]
+#[test]
+fn folders_follow_symbolic_links_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("feed");
+    std::fs::create_dir(&folder).expect("mkdir");
+    std::os::unix::fs::symlink(
+        fixture("scenarios/edited_update.jsonl"),
+        folder.join("linked.jsonl"),
+    )
+    .expect("link");
+    // A link back to the folder itself must not loop.
+    std::os::unix::fs::symlink(&folder, folder.join("loop")).expect("link");
+    let lines = cluster_lines(&[&folder.display().to_string()]);
+    assert_eq!(lines.len(), 2);
+}

@@ -54,7 +54,12 @@ fn run_on(lines: &[String], thread_counts: &[usize]) -> Vec<CopyRun> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // A fixed seed: CI runs the same cases every time (and a failure reproduces).
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_123),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_record_ends_in_exactly_one_state_and_totals_add_up(

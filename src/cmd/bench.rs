@@ -10,6 +10,7 @@
 use crate::cli::CommonArgs;
 use clap::Args;
 use serde::Serialize;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 use storyhash::error::{Error, Result};
@@ -62,7 +63,6 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// Runs the measurements and prints them.
-#[allow(clippy::print_stdout)]
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let pipeline = Pipeline::new(args.common.config())?;
     let inputs = Inputs::resolve(&args.common.inputs)?;
@@ -150,17 +150,22 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             bytes_per_doc_beyond_signature: Some(run.bytes_per_doc_beyond_signature),
         });
     }
+    let mut out = std::io::stdout().lock();
+    let failed = |e: std::io::Error| Error::io("<stdout>", e);
     if args.json {
         let text =
             serde_json::to_string_pretty(&results).map_err(|e| Error::io("<stdout>", e.into()))?;
-        println!("{text}");
+        writeln!(out, "{text}").map_err(failed)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9} {:>9}  stages (s)",
             "mode", "threads", "seconds", "MB/s", "docs/s", "peak MB", "of floor"
-        );
+        )
+        .map_err(failed)?;
         for m in &results {
-            println!(
+            writeln!(
+                out,
                 "{:<10} {:>7} {:>8.2} {:>9.1} {:>10.0} {:>9} {:>9.2}  {}",
                 m.mode,
                 m.threads,
@@ -170,7 +175,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
                 m.peak_rss_mb.map_or("n/a".into(), |p| format!("{p:.0}")),
                 m.fraction_of_floor,
                 m.stages.as_ref().map_or(String::new(), |s| s.to_string())
-            );
+            )
+            .map_err(failed)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,7 +1,7 @@
 //! `storyhash cluster`: one JSON line per input document.
 
 use crate::cli::CommonArgs;
-use crate::cmd::{finish, run_copy_tier, write_output};
+use crate::cmd::{Output, finish, run_copy_tier};
 use clap::Args;
 use std::process::ExitCode;
 use storyhash::error::Result;
@@ -20,9 +20,10 @@ pub struct ClusterArgs {
 
 /// Runs the copy tier and writes the per-document lines.
 pub fn run(args: ClusterArgs) -> Result<ExitCode> {
-    let ran = run_copy_tier(&args.common)?;
-    write_output(args.output.as_deref(), |out, name| {
-        output::write_cluster_lines(&ran.run, &ran.inputs, out, name)
-    })?;
+    let mut out = Output::open(args.output.as_deref())?;
+    let ran = run_copy_tier(&args.common, &[args.output.as_deref()])?;
+    let name = out.name().to_owned();
+    output::write_cluster_lines(&ran.run, &ran.inputs, &mut out, &name)?;
+    out.finish()?;
     Ok(finish(&ran, &args.common))
 }

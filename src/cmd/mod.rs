@@ -88,8 +88,18 @@ pub struct Ran {
     pub run: CopyRun,
 }
 
-/// Builds the thread pool and runs the copy tier.
-pub fn run_copy_tier(common: &CommonArgs) -> Result<Ran> {
+/// Most worker threads accepted: far beyond any machine this runs on, low
+/// enough that a typo does not spend a minute spawning threads.
+const MAX_THREADS: usize = 1024;
+
+/// Builds the thread pool and runs the copy tier. `outputs` are checked against
+/// the inputs first.
+pub fn run_copy_tier(common: &CommonArgs, outputs: &[Option<&str>]) -> Result<Ran> {
+    if common.threads > MAX_THREADS {
+        return Err(Error::Config(format!(
+            "--threads must be at most {MAX_THREADS}"
+        )));
+    }
     let pipeline = Pipeline::new(common.config())?;
     if let Some(rate) = common.max_duplicate_rate {
         if !(0.0..=1.0).contains(&rate) {
@@ -103,6 +113,7 @@ pub fn run_copy_tier(common: &CommonArgs) -> Result<Ran> {
         .build()
         .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", common.threads)))?;
     let inputs = Inputs::resolve(&common.inputs)?;
+    check_outputs(&inputs, outputs)?;
     let bars = Bars::new(common.quiet);
     let run = pool.install(|| pipeline.run(&inputs, &bars))?;
     Ok(Ran {
@@ -131,6 +142,9 @@ pub fn finish(ran: &Ran, common: &CommonArgs) -> ExitCode {
                 "storyhash: ... and {} more rejected (see --rejected or the report)",
                 rejected.len() - REJECTIONS_SHOWN
             );
+        }
+        if totals.records == 0 {
+            eprintln!("storyhash: warning: the inputs hold no records");
         }
         let params = ran.pipeline.lsh_params();
         eprintln!(
@@ -168,21 +182,69 @@ pub fn finish(ran: &Ran, common: &CommonArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Writes to a file atomically, or to stdout for `-` / no path.
-pub fn write_output(
-    path: Option<&str>,
-    write: impl FnOnce(&mut (dyn Write + Send), &str) -> Result<()>,
-) -> Result<()> {
-    match path {
-        None | Some("-") => {
-            let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
-            write(&mut stdout, "<stdout>")?;
-            stdout.flush().map_err(|e| Error::io("<stdout>", e))
-        }
-        Some(path) => {
-            let mut file = AtomicFile::create(std::path::Path::new(path))?;
-            write(&mut file, path)?;
-            file.commit()
+/// Where one output goes: standard output, or a file written atomically.
+pub enum Output {
+    /// Standard output (`-` or no path).
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    /// A file, committed by [`Output::finish`].
+    File(AtomicFile, String),
+}
+
+impl Output {
+    /// Opens an output before the run, so that a bad path fails at once.
+    pub fn open(path: Option<&str>) -> Result<Self> {
+        Ok(match path {
+            None | Some("-") => Self::Stdout(std::io::BufWriter::with_capacity(
+                1 << 20,
+                std::io::stdout(),
+            )),
+            Some(path) => Self::File(
+                AtomicFile::create(std::path::Path::new(path))?,
+                path.to_owned(),
+            ),
+        })
+    }
+
+    /// The name for messages.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Stdout(_) => "<stdout>",
+            Self::File(_, name) => name,
         }
     }
+
+    /// Flushes standard output, or commits the file.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Self::Stdout(mut out) => out.flush().map_err(|e| Error::io("<stdout>", e)),
+            Self::File(file, _) => file.commit(),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Stdout(out) => out.write(buf),
+            Self::File(file, _) => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Stdout(out) => out.flush(),
+            Self::File(file, _) => file.flush(),
+        }
+    }
+}
+
+/// Refuses an output path that is one of the inputs: writing it would destroy
+/// the input before (or while) it is read.
+pub fn check_outputs(inputs: &Inputs, outputs: &[Option<&str>]) -> Result<()> {
+    for path in outputs.iter().flatten().filter(|path| **path != "-") {
+        if inputs.contains_file(std::path::Path::new(path)) {
+            return Err(Error::Config(format!("output {path} is also an input")));
+        }
+    }
+    Ok(())
 }

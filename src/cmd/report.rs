@@ -1,8 +1,9 @@
 //! `storyhash report`: parameters, totals, copy clusters and rejects.
 
 use crate::cli::CommonArgs;
-use crate::cmd::{finish, run_copy_tier, write_output};
+use crate::cmd::{Output, finish, run_copy_tier};
 use clap::{Args, ValueEnum};
+use std::io::Write;
 use std::process::ExitCode;
 use storyhash::error::{Error, Result};
 use storyhash::report;
@@ -32,25 +33,25 @@ pub struct ReportArgs {
 
 /// Runs the copy tier and writes the report.
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
-    let ran = run_copy_tier(&args.common)?;
+    let mut out = Output::open(args.output.as_deref())?;
+    let ran = run_copy_tier(&args.common, &[args.output.as_deref()])?;
     let built = report::build(
         &ran.run,
         &ran.inputs,
         ran.pipeline.config(),
         ran.pipeline.lsh_params(),
     );
-    write_output(args.output.as_deref(), |out, name| {
-        let text = match args.format {
-            ReportFormat::Json => {
-                let mut json =
-                    serde_json::to_string_pretty(&built).map_err(|e| Error::io(name, e.into()))?;
-                json.push('\n');
-                json
-            }
-            ReportFormat::Md => report::to_markdown(&built),
-        };
-        out.write_all(text.as_bytes())
-            .map_err(|e| Error::io(name, e))
-    })?;
+    let text = match args.format {
+        ReportFormat::Json => {
+            let mut json = serde_json::to_string_pretty(&built)
+                .map_err(|e| Error::io(out.name(), e.into()))?;
+            json.push('\n');
+            json
+        }
+        ReportFormat::Md => report::to_markdown(&built),
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::io(out.name(), e))?;
+    out.finish()?;
     Ok(finish(&ran, &args.common))
 }
