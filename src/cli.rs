@@ -28,6 +28,8 @@ pub enum Command {
     Report(crate::cmd::report::ReportArgs),
     /// Time the copy tier against the floor (read, parse, tokenize, hash) at several thread counts.
     Bench(crate::cmd::bench::BenchArgs),
+    /// Score copy or story clusters against a labelled field: ARI, pairwise precision, recall, F1.
+    Eval(crate::cmd::eval::EvalArgs),
 }
 
 /// Input format flag.
@@ -127,6 +129,16 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = 20)]
     pub boilerplate_max_words: usize,
 
+    /// Do not group documents into stories (copy tier only).
+    #[arg(long)]
+    pub no_stories: bool,
+    /// Mean cosine at or above which two story clusters merge.
+    #[arg(long, default_value_t = storyhash::story::StoryConfig::default().threshold)]
+    pub story_threshold: f64,
+    /// Documents further apart in time never share a story: `3d`, `36h`, `none`.
+    #[arg(long, default_value = "3d", value_parser = parse_window)]
+    pub window: Window,
+
     /// Stop at the first rejected document.
     #[arg(long)]
     pub strict: bool,
@@ -159,6 +171,7 @@ impl CommonArgs {
             text: self.text_field.clone(),
             title: self.title_field.clone(),
             date: self.date_field.clone(),
+            truth: None,
         };
         config.ingest.max_doc_bytes = self.max_doc_bytes;
         match self.char_ngrams {
@@ -192,6 +205,39 @@ impl CommonArgs {
         config.boilerplate.min_docs = self.boilerplate_min_docs;
         config.boilerplate.max_words = self.boilerplate_max_words;
         config.strict = self.strict;
+        config.story.enabled = !self.no_stories;
+        config.story.threshold = self.story_threshold;
+        config.story.window_seconds = self.window.0;
+        config.story.seed = self.seed;
         config
     }
+}
+
+/// A time window in seconds; `None` for no window.
+#[derive(Debug, Clone, Copy)]
+pub struct Window(pub Option<i64>);
+
+/// Parses `3d`, `36h`, `90m`, `45s` or `none`.
+fn parse_window(text: &str) -> Result<Window, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(Window(None));
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a number and a unit, like 3d or 36h, or none"))?;
+    let seconds = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" | "" => 1,
+        _ => return Err(format!("`{text}`: the unit must be d, h, m or s")),
+    };
+    number
+        .checked_mul(seconds)
+        .map(|total| Window(Some(total)))
+        .ok_or_else(|| format!("`{text}`: too long"))
 }

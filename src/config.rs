@@ -60,6 +60,8 @@ pub struct Config {
     pub lsh: LshConfig,
     /// What a copy is.
     pub copy: CopyRule,
+    /// Story clusters.
+    pub story: crate::story::StoryConfig,
     /// Whether the first rejected document stops the run.
     pub strict: bool,
 }
@@ -99,6 +101,9 @@ impl Config {
                     self.minhash.num_hashes
                 ));
             }
+        }
+        if !(0.0..=1.0).contains(&self.story.threshold) {
+            return fail("--story-threshold must be in [0, 1]".into());
         }
         if self.ingest.max_doc_bytes == 0 {
             return fail("--max-doc-bytes must be positive".into());

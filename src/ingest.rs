@@ -37,6 +37,8 @@ pub struct FieldNames {
     pub title: String,
     /// Date fields, tried in order (optional).
     pub date: Vec<String>,
+    /// A label field read for `storyhash eval` (optional).
+    pub truth: Option<String>,
 }
 
 impl Default for FieldNames {
@@ -46,6 +48,7 @@ impl Default for FieldNames {
             text: "text".into(),
             title: "title".into(),
             date: vec!["date".into(), "published".into()],
+            truth: None,
         }
     }
 }
@@ -597,6 +600,8 @@ pub struct ParsedDoc<'a> {
     pub title: Option<Cow<'a, str>>,
     /// The date string, when present.
     pub date: Option<Cow<'a, str>>,
+    /// The label of the truth field, when one is configured and present.
+    pub truth: Option<Cow<'a, str>>,
 }
 
 /// Why a record could not be parsed, with its id when the id could be read.
@@ -631,6 +636,7 @@ pub fn parse_record<'a>(
             text: Cow::Borrowed(text),
             title: None,
             date: None,
+            truth: None,
         });
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
@@ -679,6 +685,7 @@ pub fn parse_record<'a>(
         text,
         title: optional(found.title),
         date: optional(found.date),
+        truth: optional(found.truth),
     })
 }
 
@@ -708,6 +715,7 @@ struct Found<'a> {
     title: FieldValue<'a>,
     date: FieldValue<'a>,
     date_rank: usize,
+    truth: FieldValue<'a>,
 }
 
 struct DocSeed<'f> {
@@ -739,6 +747,7 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
             title: FieldValue::Absent,
             date: FieldValue::Absent,
             date_rank: usize::MAX,
+            truth: FieldValue::Absent,
         };
         let fields = self.fields;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
@@ -750,6 +759,8 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
                 found.id = map.next_value_seed(Field { numbers: true })?;
             } else if key == fields.title {
                 found.title = map.next_value_seed(Field { numbers: false })?;
+            } else if fields.truth.as_deref() == Some(key) {
+                found.truth = map.next_value_seed(Field { numbers: true })?;
             } else if let Some(rank) = fields.date.iter().position(|name| name == key) {
                 let value = map.next_value_seed(Field { numbers: false })?;
                 // The first listed date field that holds a string wins.

@@ -49,3 +49,4 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod shingle;
+pub mod story;

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         cli::Command::Cluster(args) => cmd::cluster::run(args),
         cli::Command::Report(args) => cmd::report::run(args),
         cli::Command::Bench(args) => cmd::bench::run(args),
+        cli::Command::Eval(args) => cmd::eval::run(args),
     };
     match outcome {
         Ok(code) => code,

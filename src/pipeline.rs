@@ -81,6 +81,8 @@ pub struct RecordOutcome {
     pub reason: Option<Box<RejectReason>>,
     /// The id, when the record had one or was given one.
     pub id: Option<Box<str>>,
+    /// The label of the truth field (`storyhash eval`), when configured and present.
+    pub truth: Option<Box<str>>,
 }
 
 /// Totals of a run; they always add up: `records = kept + duplicates + rejected`.
@@ -158,6 +160,10 @@ pub struct CopyRun {
     /// Bytes held per document by the copy tier, beyond the signature (measured
     /// from the vectors' capacities).
     pub bytes_per_doc_beyond_signature: f64,
+    /// Each document's date and length (the keep policy's inputs).
+    pub keys: Vec<KeepKey>,
+    /// The recurring boilerplate lines found in the first pass.
+    pub recurring: RecurringLines,
 }
 
 impl RecordOutcome {
@@ -338,6 +344,8 @@ impl Pipeline {
                 cluster: cluster_time,
             },
             bytes_per_doc_beyond_signature: beyond_signature as f64 / documents,
+            keys,
+            recurring: scan.recurring,
         })
     }
 
@@ -362,6 +370,7 @@ impl Pipeline {
                     doc: None,
                     reason: None,
                     id: None,
+                    truth: None,
                 };
                 match item {
                     ScanItem::Rejected { id, reason } => {
@@ -372,7 +381,9 @@ impl Pipeline {
                         id,
                         key,
                         short_lines,
+                        truth,
                     } => {
+                        outcome.truth = truth;
                         let doc = scan.docs.len() as u32;
                         let earlier = ids.first_with(&id, doc, |earlier| {
                             let record = scan.docs[earlier as usize].record as usize;
@@ -467,6 +478,7 @@ impl Pipeline {
         }
         ScanItem::Document {
             id,
+            truth: parsed.truth.as_deref().map(Box::from),
             key: KeepKey {
                 date: parsed.date.as_deref().and_then(ingest::parse_date),
                 text_len: parsed.text.len() as u64,
@@ -876,6 +888,7 @@ enum ScanItem {
         id: String,
         key: KeepKey,
         short_lines: Vec<u64>,
+        truth: Option<Box<str>>,
     },
 }
 
@@ -958,4 +971,230 @@ pub fn floor_pass(inputs: &Inputs, config: &Config) -> Result<FloorStats> {
         Ok(())
     })?;
     Ok(stats)
+}
+
+/// The result of the story tier.
+#[derive(Debug, Clone)]
+pub struct StoryRun {
+    /// For each document (rejected ones included, as `u32::MAX`), the document
+    /// index that labels its story: the story's first kept document in input order.
+    pub story_of: Vec<u32>,
+    /// The verified edges between kept documents (document indices), for sweeps.
+    pub edges: Vec<crate::story::Edge>,
+    /// The kept documents, in order; edge endpoints index this list.
+    pub items: Vec<u32>,
+    /// Candidate pairs from the weighted-MinHash LSH.
+    pub candidate_pairs: u64,
+    /// Wall time of the whole story tier.
+    pub time: Duration,
+    /// Bytes held by the sparse vectors.
+    pub vector_bytes: usize,
+}
+
+impl StoryRun {
+    /// Story labels (per document) for a different merge threshold, from the same
+    /// edges: what `storyhash eval --sweep` varies.
+    pub fn relabel(&self, copy: &CopyRun, threshold: f64) -> Vec<u32> {
+        let roots = crate::story::average_linkage(self.items.len(), &self.edges, threshold);
+        story_labels(copy, &self.items, &roots)
+    }
+}
+
+/// Per document: the document index of its story's label.
+fn story_labels(copy: &CopyRun, items: &[u32], roots: &[u32]) -> Vec<u32> {
+    let mut story_of = vec![u32::MAX; copy.kept_of.len()];
+    for (item, &doc) in items.iter().enumerate() {
+        story_of[doc as usize] = items[roots[item] as usize];
+    }
+    for (doc, &kept) in copy.kept_of.iter().enumerate() {
+        if !copy.late_rejected[doc] {
+            story_of[doc] = story_of[kept as usize];
+        }
+    }
+    story_of
+}
+
+impl Pipeline {
+    /// Runs the story tier over the kept documents of a copy run: two more passes
+    /// over the input (document frequencies, then vectors), weighted MinHash and
+    /// LSH, cosine verification, average linkage. Duplicates join their kept
+    /// document's story, so every copy cluster lies inside one story.
+    pub fn run_stories(
+        &self,
+        inputs: &Inputs,
+        copy: &CopyRun,
+        progress: &dyn Progress,
+    ) -> Result<StoryRun> {
+        use crate::story::{self, Featurizer};
+        let started = Instant::now();
+        let config = &self.config.story;
+        let items: Vec<u32> = (0..copy.kept_of.len() as u32)
+            .filter(|&doc| copy.kept_of[doc as usize] == doc && !copy.late_rejected[doc as usize])
+            .collect();
+        let mut item_of = vec![u32::MAX; copy.kept_of.len()];
+        for (item, &doc) in items.iter().enumerate() {
+            item_of[doc as usize] = item as u32;
+        }
+        let total_bytes = inputs.total_bytes_if_uncompressed();
+
+        // Each kept document's merged term counts, computed the same way in both passes.
+        let counts_of = |featurizer: &mut Featurizer,
+                         lines: &mut Vec<std::ops::Range<usize>>,
+                         text: &str,
+                         title: Option<&str>| {
+            let mut counts = Vec::new();
+            lines.clear();
+            boilerplate::kept_lines(text, &copy.recurring, &self.config.boilerplate, lines);
+            featurizer.terms(
+                lines.iter().map(|range| &text[range.clone()]),
+                1.0,
+                &mut counts,
+            );
+            if let Some(title) = title {
+                featurizer.terms([title], config.title_boost as f32, &mut counts);
+            }
+            story::merge_terms(&mut counts);
+            counts
+        };
+        // For each record of a batch that is a kept document: (item, counts).
+        let batch_counts = |batch: &Batch, first_record: usize| -> Vec<(u32, Vec<(u64, f32)>)> {
+            batch
+                .records
+                .par_iter()
+                .enumerate()
+                .map_init(
+                    || (Featurizer::new(), Vec::new()),
+                    |(featurizer, lines), (position, record)| {
+                        let doc = copy.records.get(first_record + position)?.doc?;
+                        let item = item_of[doc as usize];
+                        if item == u32::MAX {
+                            return None;
+                        }
+                        let parsed = ingest::parse_record(
+                            batch.bytes(record),
+                            record.is_jsonl,
+                            &self.config.ingest.fields,
+                        )
+                        .ok()?;
+                        Some((
+                            item,
+                            counts_of(featurizer, lines, &parsed.text, parsed.title.as_deref()),
+                        ))
+                    },
+                )
+                .flatten()
+                .collect()
+        };
+
+        // Pass 1: document frequencies over the kept documents.
+        progress.stage("terms", total_bytes);
+        let mut df: HashMap<u64, u32> = HashMap::new();
+        let mut next_record = 0usize;
+        for_each_batch(inputs, &self.config, |batch| {
+            let first_record = next_record;
+            next_record += batch.records.len();
+            for (_, counts) in batch_counts(batch, first_record) {
+                for (term, _) in counts {
+                    *df.entry(term).or_default() += 1;
+                }
+            }
+            progress.advance(batch.bytes_read);
+            Ok(())
+        })?;
+        progress.finish();
+        check_record_count(next_record, copy.records.len())?;
+
+        // Pass 2: TF-IDF vectors, top terms, normalized.
+        progress.stage("vectors", total_bytes);
+        let mut vectors = story::Vectors::new();
+        let mut next_record = 0usize;
+        let mut scratch = Vec::new();
+        for_each_batch(inputs, &self.config, |batch| {
+            let first_record = next_record;
+            next_record += batch.records.len();
+            for (_, counts) in batch_counts(batch, first_record) {
+                story::weigh(
+                    &counts,
+                    |term| df.get(&term).copied().unwrap_or(0),
+                    items.len(),
+                    config.top_terms,
+                    &mut scratch,
+                );
+                vectors.push(&scratch);
+            }
+            progress.advance(batch.bytes_read);
+            Ok(())
+        })?;
+        progress.finish();
+        check_record_count(next_record, copy.records.len())?;
+        drop(df);
+
+        // Weighted MinHash signatures and LSH candidates.
+        let num_hashes = config.num_hashes;
+        let mut signatures = vec![0u32; items.len() * num_hashes];
+        signatures
+            .par_chunks_mut(num_hashes.max(1))
+            .enumerate()
+            .for_each(|(item, out)| story::weighted_signature(vectors.get(item), config.seed, out));
+        let dates: Vec<Option<i64>> = items
+            .iter()
+            .map(|&doc| copy.keys[doc as usize].date)
+            .collect();
+        let linkable = |a: u32, b: u32| -> Option<f64> {
+            if let (Some(window), Some(x), Some(y)) =
+                (config.window_seconds, dates[a as usize], dates[b as usize])
+            {
+                if (x - y).abs() > window {
+                    return None;
+                }
+            }
+            let similarity = story::cosine(vectors.get(a as usize), vectors.get(b as usize));
+            (similarity >= config.edge_threshold).then_some(similarity)
+        };
+        let rows = config.rows_per_band.max(1);
+        let bands = num_hashes / rows;
+        let per_band: Vec<Vec<(u32, u32)>> = (0..bands)
+            .into_par_iter()
+            .map(|band| {
+                let mut entries: Vec<(u64, u32)> = (0..items.len())
+                    .filter(|&item| !vectors.get(item).0.is_empty())
+                    .map(|item| {
+                        let signature = &signatures[item * num_hashes..(item + 1) * num_hashes];
+                        (lsh::band_key(signature, band, rows), item as u32)
+                    })
+                    .collect();
+                let mut pairs = Vec::new();
+                lsh::for_each_bucket(&mut entries, |bucket| {
+                    if bucket.len() <= self.config.lsh.all_pairs_limit {
+                        lsh::all_pairs(bucket, &mut pairs);
+                    } else {
+                        lsh::representative_pairs(
+                            bucket,
+                            self.config.lsh.max_representatives,
+                            |a, b| linkable(a, b).is_some(),
+                            &mut pairs,
+                        );
+                    }
+                });
+                pairs
+            })
+            .collect();
+        let mut candidates: Vec<(u32, u32)> = per_band.into_iter().flatten().collect();
+        candidates.par_sort_unstable();
+        candidates.dedup();
+        let edges: Vec<story::Edge> = candidates
+            .par_iter()
+            .filter_map(|&(a, b)| linkable(a, b).map(|cosine| story::Edge { a, b, cosine }))
+            .collect();
+        let roots = story::average_linkage(items.len(), &edges, config.threshold);
+        let story_of = story_labels(copy, &items, &roots);
+        Ok(StoryRun {
+            story_of,
+            edges,
+            candidate_pairs: candidates.len() as u64,
+            time: started.elapsed(),
+            vector_bytes: vectors.heap_bytes(),
+            items,
+        })
+    }
 }

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod cluster;
 pub mod dedup;
+pub mod eval;
 pub mod report;
 
 use crate::cli::CommonArgs;
@@ -95,12 +96,21 @@ const MAX_THREADS: usize = 1024;
 /// Builds the thread pool and runs the copy tier. `outputs` are checked against
 /// the inputs first.
 pub fn run_copy_tier(common: &CommonArgs, outputs: &[Option<&str>]) -> Result<Ran> {
+    run_copy_tier_configured(common, common.config(), outputs)
+}
+
+/// As [`run_copy_tier`], with a configuration the command adjusted.
+pub fn run_copy_tier_configured(
+    common: &CommonArgs,
+    config: storyhash::config::Config,
+    outputs: &[Option<&str>],
+) -> Result<Ran> {
     if common.threads > MAX_THREADS {
         return Err(Error::Config(format!(
             "--threads must be at most {MAX_THREADS}"
         )));
     }
-    let pipeline = Pipeline::new(common.config())?;
+    let pipeline = Pipeline::new(config)?;
     if let Some(rate) = common.max_duplicate_rate {
         if !(0.0..=1.0).contains(&rate) {
             return Err(Error::Config(

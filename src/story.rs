@@ -1,0 +1,682 @@
+//! Story stage: different outlets' coverage of one event, grouped.
+//!
+//! Articles on the same event written by different outlets share almost no
+//! 5-grams (median word 5-gram Jaccard about 0.008 on BASIL), so the copy tier
+//! cannot group them. They do share their *salient terms*: the people, places,
+//! numbers and uncommon words of the event. This stage works on those:
+//!
+//! 1. **Features** ([`Featurizer`]): content words of the title and the body's
+//!    kept lines (the copy tier's boilerplate rules apply), lowercased, stopwords
+//!    out, lightly stemmed (plural and -ing/-ed endings); entity-like spans of two
+//!    or more capitalized words ("Foreign Minister Wang Yi"); numbers. Title terms
+//!    count [`StoryConfig::title_boost`] times.
+//! 2. **Weights**: TF-IDF, `(1 + ln tf) * ln((1 + N) / (1 + df))`, with document
+//!    frequencies counted over the input itself in a first pass. Terms found in one
+//!    document only (they can match nothing) or in more than half of them are left
+//!    out; each document keeps its [`StoryConfig::top_terms`] heaviest terms as a
+//!    sparse, L2-normalized vector.
+//! 3. **Candidates**: P-MinHash (Moulton & Jiang 2018), a weighted MinHash whose
+//!    collision probability is the probability Jaccard of the two weight vectors:
+//!    for each of `num_hashes` functions, the term minimizing `E_i(term) / weight`,
+//!    with `E_i` an exponential variate drawn from the term's seeded hash. LSH over
+//!    bands of [`StoryConfig::rows_per_band`] values gives candidate pairs, verified
+//!    by the cosine of the sparse vectors; pairs further apart in time than the
+//!    window are dropped.
+//! 4. **Clusters without chaining**: average linkage over the verified pairs
+//!    ([`average_linkage`]): two clusters merge while the mean cosine over *all* their
+//!    cross pairs (missing pairs count 0) is at least [`StoryConfig::threshold`]. A
+//!    newcomer must resemble the whole cluster, not one member, which is what stops
+//!    single-link's chains. Merges go best first, ties broken by document index, so
+//!    the result does not depend on thread count.
+
+use crate::normalize::Normalizer;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+/// Configuration of the story stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryConfig {
+    /// Whether the story tier runs.
+    pub enabled: bool,
+    /// Mean cosine at or above which two clusters merge.
+    pub threshold: f64,
+    /// Smallest cosine kept as an edge of the similarity graph.
+    pub edge_threshold: f64,
+    /// Documents further apart in time (seconds) are never linked; `None`: no window.
+    pub window_seconds: Option<i64>,
+    /// Terms kept per document.
+    pub top_terms: usize,
+    /// Times a title term counts.
+    pub title_boost: f64,
+    /// Weighted MinHash values per document.
+    pub num_hashes: usize,
+    /// Values per LSH band.
+    pub rows_per_band: usize,
+    /// Seed of the weighted MinHash.
+    pub seed: u64,
+}
+
+impl Default for StoryConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            threshold: 0.2,
+            edge_threshold: 0.05,
+            // Coverage of one event by different outlets falls within days;
+            // the seeds' two visits by the same minister are seven months apart.
+            window_seconds: Some(3 * 86_400),
+            top_terms: 64,
+            title_boost: 2.0,
+            num_hashes: 64,
+            rows_per_band: 1,
+            seed: 0,
+        }
+    }
+}
+
+/// Words that carry no event: English function words and news verbs.
+const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "according",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "back",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "day",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "don",
+    "down",
+    "during",
+    "each",
+    "even",
+    "few",
+    "first",
+    "for",
+    "from",
+    "further",
+    "get",
+    "got",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "last",
+    "like",
+    "made",
+    "make",
+    "many",
+    "may",
+    "me",
+    "might",
+    "more",
+    "most",
+    "mr",
+    "mrs",
+    "ms",
+    "much",
+    "must",
+    "my",
+    "new",
+    "news",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "out",
+    "over",
+    "own",
+    "people",
+    "s",
+    "said",
+    "same",
+    "say",
+    "says",
+    "she",
+    "should",
+    "since",
+    "so",
+    "some",
+    "still",
+    "such",
+    "t",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "three",
+    "through",
+    "time",
+    "to",
+    "told",
+    "too",
+    "two",
+    "under",
+    "until",
+    "up",
+    "us",
+    "very",
+    "was",
+    "we",
+    "week",
+    "well",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "year",
+    "years",
+    "you",
+    "your",
+];
+
+fn is_stopword(word: &str) -> bool {
+    STOPWORDS.binary_search(&word).is_ok()
+}
+
+/// Light stemming: plural, -ing and -ed endings, so "visits", "visiting" and
+/// "visited" meet; nothing clever, nothing language-specific beyond English.
+fn stem(word: &str) -> &str {
+    let strip =
+        |suffix: &str, keep: usize| word.strip_suffix(suffix).filter(|stem| stem.len() >= keep);
+    if let Some(stem) = strip("ing", 4).or_else(|| strip("ed", 4)) {
+        return stem;
+    }
+    if word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") {
+        return word;
+    }
+    strip("es", 4).or_else(|| strip("s", 3)).unwrap_or(word)
+}
+
+/// Turns a document's title and body into weighted terms (term hash, count).
+#[derive(Debug, Default)]
+pub struct Featurizer {
+    normalizer: Normalizer,
+    entity: String,
+}
+
+/// Prefixes keep the three kinds of terms apart.
+const WORD: u64 = 1;
+const NUMBER: u64 = 2;
+const ENTITY: u64 = 3;
+
+fn term_hash(kind: u64, text: &str) -> u64 {
+    xxh3_64_with_seed(text.as_bytes(), kind)
+}
+
+impl Featurizer {
+    /// A featurizer with empty buffers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `(term, count)` for every term occurrence of the pieces, each
+    /// counted `weight` times; the caller merges repeats.
+    pub fn terms<'a>(
+        &mut self,
+        pieces: impl IntoIterator<Item = &'a str>,
+        weight: f32,
+        out: &mut Vec<(u64, f32)>,
+    ) {
+        for piece in pieces {
+            self.normalizer.tokens(piece, |token| {
+                if token.len() < 2 && token.is_ascii() {
+                    return;
+                }
+                if token.bytes().all(|b| b.is_ascii_digit()) {
+                    out.push((term_hash(NUMBER, token), weight));
+                } else if !is_stopword(token) {
+                    out.push((term_hash(WORD, stem(token)), weight));
+                }
+            });
+            self.entities(piece, weight, out);
+        }
+    }
+
+    /// Spans of two or more capitalized words, not starting with a stopword.
+    fn entities(&mut self, piece: &str, weight: f32, out: &mut Vec<(u64, f32)>) {
+        let mut words = 0;
+        self.entity.clear();
+        let mut flush = |entity: &mut String, words: &mut usize| {
+            if *words >= 2 {
+                out.push((term_hash(ENTITY, entity), weight));
+            }
+            entity.clear();
+            *words = 0;
+        };
+        for raw in piece.split_whitespace() {
+            let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
+            let capitalized =
+                word.chars().next().is_some_and(char::is_uppercase) && word.chars().count() >= 2;
+            let lower = word.to_lowercase();
+            if capitalized && !(words == 0 && is_stopword(&lower)) {
+                if words > 0 {
+                    self.entity.push(' ');
+                }
+                self.entity.push_str(&lower);
+                words += 1;
+            } else {
+                flush(&mut self.entity, &mut words);
+            }
+            // Punctuation after a word ends the span ("Moscow, Wang Yi").
+            if word.len() != raw.len() && raw.ends_with(|c: char| !c.is_alphanumeric()) {
+                flush(&mut self.entity, &mut words);
+            }
+        }
+        flush(&mut self.entity, &mut words);
+    }
+}
+
+/// Sorts terms by hash and sums the counts of repeats.
+pub fn merge_terms(terms: &mut Vec<(u64, f32)>) {
+    terms.sort_unstable_by_key(|&(term, _)| term);
+    let mut write = 0;
+    for read in 0..terms.len() {
+        if write > 0 && terms[write - 1].0 == terms[read].0 {
+            terms[write - 1].1 += terms[read].1;
+        } else {
+            terms[write] = terms[read];
+            write += 1;
+        }
+    }
+    terms.truncate(write);
+}
+
+/// Sparse vectors of all documents, stored flat (CSR): document `d` owns
+/// `terms[offsets[d]..offsets[d + 1]]`, sorted by term.
+#[derive(Debug, Clone, Default)]
+pub struct Vectors {
+    offsets: Vec<u32>,
+    terms: Vec<u64>,
+    weights: Vec<f32>,
+}
+
+impl Vectors {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self {
+            offsets: vec![0],
+            ..Self::default()
+        }
+    }
+
+    /// Appends a vector given as (term, weight) sorted by term.
+    pub fn push(&mut self, vector: &[(u64, f32)]) {
+        self.terms.extend(vector.iter().map(|&(term, _)| term));
+        self.weights
+            .extend(vector.iter().map(|&(_, weight)| weight));
+        self.offsets.push(self.terms.len() as u32);
+    }
+
+    /// Number of vectors.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Terms and weights of vector `doc`.
+    pub fn get(&self, doc: usize) -> (&[u64], &[f32]) {
+        let range = self.offsets[doc] as usize..self.offsets[doc + 1] as usize;
+        (&self.terms[range.clone()], &self.weights[range])
+    }
+
+    /// Bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.offsets.capacity() * 4 + self.terms.capacity() * 8 + self.weights.capacity() * 4
+    }
+}
+
+/// TF-IDF weights of a document's merged term counts, its `top` heaviest terms,
+/// L2-normalized, sorted by term. `df` gives document frequencies, `documents`
+/// the corpus size.
+pub fn weigh(
+    counts: &[(u64, f32)],
+    df: impl Fn(u64) -> u32,
+    documents: usize,
+    top: usize,
+    out: &mut Vec<(u64, f32)>,
+) {
+    out.clear();
+    let n = documents as f64;
+    for &(term, count) in counts {
+        let frequency = df(term);
+        if frequency < 2 || f64::from(frequency) > n / 2.0 {
+            continue;
+        }
+        let idf = ((1.0 + n) / (1.0 + f64::from(frequency))).ln();
+        out.push((term, ((1.0 + f64::from(count).ln()) * idf) as f32));
+    }
+    // Heaviest first, term hash breaking ties, so the cut is deterministic.
+    out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.truncate(top);
+    let norm = out
+        .iter()
+        .map(|&(_, w)| f64::from(w).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    if norm > 0.0 {
+        for entry in out.iter_mut() {
+            entry.1 = (f64::from(entry.1) / norm) as f32;
+        }
+    }
+    out.sort_unstable_by_key(|&(term, _)| term);
+}
+
+/// Cosine of two normalized sparse vectors (their dot product).
+pub fn cosine(a: (&[u64], &[f32]), b: (&[u64], &[f32])) -> f64 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0f64);
+    while i < a.0.len() && j < b.0.len() {
+        match a.0[i].cmp(&b.0[j]) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                dot += f64::from(a.1[i]) * f64::from(b.1[j]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
+}
+
+/// P-MinHash signature of a weighted vector: for each function, the low 32 bits
+/// of the term minimizing `E(term) / weight`. An empty vector gives `u32::MAX`s.
+pub fn weighted_signature(vector: (&[u64], &[f32]), seed: u64, out: &mut [u32]) {
+    for (index, slot) in out.iter_mut().enumerate() {
+        let function_seed = seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut best = f64::INFINITY;
+        let mut best_term = u32::MAX;
+        for (&term, &weight) in vector.0.iter().zip(vector.1) {
+            if weight <= 0.0 {
+                continue;
+            }
+            let bits = xxh3_64_with_seed(&term.to_le_bytes(), function_seed);
+            // A uniform in (0, 1] from 53 bits, then an exponential variate.
+            let uniform = ((bits >> 11) + 1) as f64 / (1u64 << 53) as f64;
+            let clock = -uniform.ln() / f64::from(weight);
+            if clock < best {
+                best = clock;
+                best_term = term as u32;
+            }
+        }
+        *slot = best_term;
+    }
+}
+
+/// A verified edge of the similarity graph.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    /// One document (smaller index).
+    pub a: u32,
+    /// The other.
+    pub b: u32,
+    /// Their cosine.
+    pub cosine: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Candidate {
+    average: f64,
+    a: u32,
+    b: u32,
+    version_a: u32,
+    version_b: u32,
+}
+
+impl Eq for Candidate {}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.average
+            .total_cmp(&other.average)
+            .then_with(|| other.a.cmp(&self.a))
+            .then_with(|| other.b.cmp(&self.b))
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Average-linkage clustering of `count` items over a sparse graph: repeatedly
+/// merges the two clusters with the highest mean similarity over all their
+/// cross pairs (pairs without an edge count 0) while it is at least `threshold`.
+/// Returns, for each item, the smallest item index of its cluster.
+pub fn average_linkage(count: usize, edges: &[Edge], threshold: f64) -> Vec<u32> {
+    let mut size = vec![1u32; count];
+    let mut version = vec![0u32; count];
+    let mut parent: Vec<u32> = (0..count as u32).collect();
+    let mut links: Vec<HashMap<u32, f64>> = vec![HashMap::new(); count];
+    for edge in edges {
+        *links[edge.a as usize].entry(edge.b).or_default() += edge.cosine;
+        *links[edge.b as usize].entry(edge.a).or_default() += edge.cosine;
+    }
+    let mut heap = BinaryHeap::new();
+    for edge in edges {
+        if edge.cosine >= threshold {
+            heap.push(Candidate {
+                average: edge.cosine,
+                a: edge.a.min(edge.b),
+                b: edge.a.max(edge.b),
+                version_a: 0,
+                version_b: 0,
+            });
+        }
+    }
+    while let Some(best) = heap.pop() {
+        let (a, b) = (best.a as usize, best.b as usize);
+        if best.average < threshold {
+            break;
+        }
+        if parent[a] != best.a
+            || parent[b] != best.b
+            || version[a] != best.version_a
+            || version[b] != best.version_b
+        {
+            continue;
+        }
+        // Merge b into a (a is the smaller index: the cluster keeps its label).
+        let moved = std::mem::take(&mut links[b]);
+        links[a].remove(&best.b);
+        for (neighbor, sum) in moved {
+            if neighbor as usize == a {
+                continue;
+            }
+            *links[a].entry(neighbor).or_default() += sum;
+            let other = &mut links[neighbor as usize];
+            let carried = other.remove(&best.b).unwrap_or(0.0);
+            *other.entry(best.a).or_default() += carried;
+        }
+        parent[b] = best.a;
+        size[a] += size[b];
+        version[a] += 1;
+        let mut neighbors: Vec<(u32, f64)> = links[a].iter().map(|(&n, &s)| (n, s)).collect();
+        neighbors.sort_unstable_by_key(|&(n, _)| n);
+        for (neighbor, sum) in neighbors {
+            let n = neighbor as usize;
+            let average = sum / (f64::from(size[a]) * f64::from(size[n]));
+            if average >= threshold {
+                let (low, high) = (best.a.min(neighbor), best.a.max(neighbor));
+                heap.push(Candidate {
+                    average,
+                    a: low,
+                    b: high,
+                    version_a: version[low as usize],
+                    version_b: version[high as usize],
+                });
+            }
+        }
+    }
+    // Labels: follow parents to the root, the smallest index of each cluster.
+    (0..count)
+        .map(|item| {
+            let mut root = item as u32;
+            while parent[root as usize] != root {
+                root = parent[root as usize];
+            }
+            root
+        })
+        .collect()
+}
+
+/// The stable id of the story whose first document (in input order) has id `first_id`.
+pub fn story_id(first_id: &str) -> String {
+    format!("s{:016x}", xxh3_64(first_id.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopwords_are_sorted_for_binary_search() {
+        assert!(
+            STOPWORDS.windows(2).all(|pair| pair[0] < pair[1]),
+            "keep STOPWORDS sorted"
+        );
+    }
+
+    #[test]
+    fn stemming_joins_inflections() {
+        assert_eq!(stem("visits"), "visit");
+        assert_eq!(stem("visiting"), "visit");
+        assert_eq!(stem("visited"), "visit");
+        assert_eq!(stem("talks"), "talk");
+        assert_eq!(stem("congress"), "congress");
+    }
+
+    #[test]
+    fn entities_are_capitalized_spans() {
+        let mut featurizer = Featurizer::new();
+        let mut terms = Vec::new();
+        featurizer.entities(
+            "The talks with Foreign Minister Wang Yi, in Moscow on Monday.",
+            1.0,
+            &mut terms,
+        );
+        assert!(terms.contains(&(term_hash(ENTITY, "foreign minister wang yi"), 1.0)));
+        assert_eq!(terms.len(), 1, "single capitalized words are not spans");
+    }
+
+    #[test]
+    fn cosine_of_a_normalized_vector_with_itself_is_one() {
+        let counts = vec![(1, 3.0), (2, 1.0), (3, 2.0)];
+        let mut vector = Vec::new();
+        weigh(&counts, |_| 2, 10, 64, &mut vector);
+        let terms: Vec<u64> = vector.iter().map(|e| e.0).collect();
+        let weights: Vec<f32> = vector.iter().map(|e| e.1).collect();
+        assert!((cosine((&terms, &weights), (&terms, &weights)) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn average_linkage_does_not_chain() {
+        // 0-1 and 1-2 are close, 0-2 unrelated: single link would join all
+        // three; average linkage joins 0 and 1 (best pair) and then needs the
+        // mean over (0,2) and (1,2) = (0 + 0.5) / 2 = 0.25 < 0.4.
+        let edges = [
+            Edge {
+                a: 0,
+                b: 1,
+                cosine: 0.9,
+            },
+            Edge {
+                a: 1,
+                b: 2,
+                cosine: 0.5,
+            },
+        ];
+        assert_eq!(average_linkage(3, &edges, 0.4), vec![0, 0, 2]);
+        assert_eq!(average_linkage(3, &edges, 0.2), vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn weighted_signatures_collide_more_for_closer_vectors() {
+        let vector = |terms: &[(u64, f32)]| {
+            let t: Vec<u64> = terms.iter().map(|e| e.0).collect();
+            let w: Vec<f32> = terms.iter().map(|e| e.1).collect();
+            let mut sig = vec![0u32; 256];
+            weighted_signature((&t, &w), 7, &mut sig);
+            sig
+        };
+        let base = vector(&[(1, 0.5), (2, 0.5), (3, 0.5), (4, 0.5)]);
+        let near = vector(&[(1, 0.5), (2, 0.5), (3, 0.5), (5, 0.5)]);
+        let far = vector(&[(1, 0.5), (6, 0.5), (7, 0.5), (8, 0.5)]);
+        let agree = |x: &[u32], y: &[u32]| x.iter().zip(y).filter(|(a, b)| a == b).count();
+        assert!(agree(&base, &near) > agree(&base, &far));
+    }
+}
