@@ -10,7 +10,8 @@ use crate::cluster::cluster_id;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Inputs};
-use crate::pipeline::{CopyRun, Status, for_each_batch};
+use crate::pipeline::{CopyRun, Status, StoryRun, for_each_batch};
+use crate::story::story_id;
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -136,6 +137,7 @@ struct ClusterLine<'a> {
     id: Option<&'a str>,
     status: Status,
     copy_cluster: Option<String>,
+    story_cluster: Option<String>,
     duplicate_of: Option<&'a str>,
     similarity: Option<f64>,
     reason: Option<String>,
@@ -152,9 +154,11 @@ pub fn reject_message(run: &CopyRun, inputs: &Inputs, index: usize) -> Option<St
 }
 
 /// One JSON line per input record, in input order: `id`, `status`,
-/// `copy_cluster`, `duplicate_of`, `similarity`, `reason`.
+/// `copy_cluster`, `story_cluster` (null without the story tier), `duplicate_of`,
+/// `similarity`, `reason`.
 pub fn write_cluster_lines(
     run: &CopyRun,
+    stories: Option<&StoryRun>,
     inputs: &Inputs,
     out: &mut dyn Write,
     name: &str,
@@ -173,10 +177,17 @@ pub fn write_cluster_lines(
                 )
             }
         };
+        let story_cluster = match (status, record.doc, stories) {
+            (Status::Kept | Status::Duplicate, Some(doc), Some(stories)) => {
+                Some(story_id(run.doc_id(stories.story_of[doc as usize])))
+            }
+            _ => None,
+        };
         let line = ClusterLine {
             id: record.id.as_deref(),
             status,
             copy_cluster,
+            story_cluster,
             duplicate_of,
             similarity,
             reason: reject_message(run, inputs, index),

@@ -12,8 +12,9 @@ use crate::ingest::Inputs;
 use crate::lsh::LshParams;
 use crate::minhash::Scheme;
 use crate::output::{reject_message, round4};
-use crate::pipeline::{CopyRun, Status, Totals};
+use crate::pipeline::{CopyRun, Status, StoryRun, Totals};
 use crate::shingle::ShingleUnit;
+use crate::story::story_id;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -38,6 +39,9 @@ pub struct Report {
     pub duplicate_rate: f64,
     /// Copy clusters of two or more documents, in input order of their kept member.
     pub clusters: Vec<ClusterReport>,
+    /// Story clusters of two or more documents, in input order of their first
+    /// member; empty without the story tier.
+    pub stories: Vec<StoryReport>,
     /// Rejected records, in input order.
     pub rejected: Vec<RejectedReport>,
 }
@@ -117,6 +121,30 @@ pub struct MemberReport {
     pub location: String,
 }
 
+/// One story cluster: documents on one event, with the copy clusters inside.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryReport {
+    /// Stable story id.
+    pub id: String,
+    /// Number of documents (duplicates included).
+    pub size: usize,
+    /// The copy clusters of its documents, in order of first appearance.
+    pub copy_clusters: Vec<String>,
+    /// Members in input order.
+    pub members: Vec<StoryMember>,
+}
+
+/// One member of a story.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryMember {
+    /// Document id.
+    pub id: String,
+    /// Its copy cluster.
+    pub copy_cluster: String,
+    /// Kept or duplicate.
+    pub status: Status,
+}
+
 /// One rejected record.
 #[derive(Debug, Clone, Serialize)]
 pub struct RejectedReport {
@@ -129,7 +157,13 @@ pub struct RejectedReport {
 }
 
 /// Builds the report of a run.
-pub fn build(run: &CopyRun, inputs: &Inputs, config: &Config, lsh: LshParams) -> Report {
+pub fn build(
+    run: &CopyRun,
+    stories: Option<&StoryRun>,
+    inputs: &Inputs,
+    config: &Config,
+    lsh: LshParams,
+) -> Report {
     let mut members: BTreeMap<u32, Vec<MemberReport>> = BTreeMap::new();
     for (index, record) in run.records.iter().enumerate() {
         let (Some(doc), Status::Kept | Status::Duplicate) = (record.doc, run.status(index)) else {
@@ -169,6 +203,9 @@ pub fn build(run: &CopyRun, inputs: &Inputs, config: &Config, lsh: LshParams) ->
             })
         })
         .collect();
+    let stories = stories
+        .map(|stories| story_reports(run, stories))
+        .unwrap_or_default();
     let documents = run.totals.kept + run.totals.duplicates;
     Report {
         schema_version: SCHEMA_VERSION,
@@ -212,8 +249,46 @@ pub fn build(run: &CopyRun, inputs: &Inputs, config: &Config, lsh: LshParams) ->
             round4(run.totals.duplicates as f64 / documents as f64)
         },
         clusters,
+        stories,
         rejected,
     }
+}
+
+fn story_reports(run: &CopyRun, stories: &StoryRun) -> Vec<StoryReport> {
+    let mut members: BTreeMap<u32, Vec<StoryMember>> = BTreeMap::new();
+    for (index, record) in run.records.iter().enumerate() {
+        let (Some(doc), status @ (Status::Kept | Status::Duplicate)) =
+            (record.doc, run.status(index))
+        else {
+            continue;
+        };
+        members
+            .entry(stories.story_of[doc as usize])
+            .or_default()
+            .push(StoryMember {
+                id: run.doc_id(doc).to_owned(),
+                copy_cluster: cluster_id(run.doc_id(run.kept_of[doc as usize])),
+                status,
+            });
+    }
+    members
+        .into_iter()
+        .filter(|(_, list)| list.len() > 1)
+        .map(|(label, list)| {
+            let mut copy_clusters: Vec<String> = Vec::new();
+            for member in &list {
+                if !copy_clusters.contains(&member.copy_cluster) {
+                    copy_clusters.push(member.copy_cluster.clone());
+                }
+            }
+            StoryReport {
+                id: story_id(run.doc_id(label)),
+                size: list.len(),
+                copy_clusters,
+                members: list,
+            }
+        })
+        .collect()
 }
 
 /// Most clusters and rejects listed in Markdown; the JSON report lists all.
@@ -352,6 +427,35 @@ pub fn to_markdown(report: &Report) -> String {
             report.clusters.len() - MARKDOWN_LIST_LIMIT
         );
     }
+    if !report.stories.is_empty() {
+        let _ = writeln!(out, "## Story clusters\n");
+        for story in report.stories.iter().take(MARKDOWN_LIST_LIMIT) {
+            let _ = writeln!(
+                out,
+                "### {} ({} documents, {} copy clusters)\n\n| id | copy cluster | status |\n|---|---|---|",
+                story.id,
+                story.size,
+                story.copy_clusters.len()
+            );
+            for member in &story.members {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    escape(&member.id),
+                    member.copy_cluster,
+                    status_name(member.status)
+                );
+            }
+            let _ = writeln!(out);
+        }
+        if report.stories.len() > MARKDOWN_LIST_LIMIT {
+            let _ = writeln!(
+                out,
+                "... and {} more stories (the JSON report lists all).\n",
+                report.stories.len() - MARKDOWN_LIST_LIMIT
+            );
+        }
+    }
     if !report.rejected.is_empty() {
         let _ = writeln!(out, "## Rejected\n\n| id | code | reason |\n|---|---|---|");
         for rejected in report.rejected.iter().take(MARKDOWN_LIST_LIMIT) {
@@ -375,6 +479,14 @@ pub fn to_markdown(report: &Report) -> String {
         }
     }
     out
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Kept => "kept",
+        Status::Duplicate => "duplicate",
+        Status::Rejected => "rejected",
+    }
 }
 
 fn scheme_name(scheme: Scheme) -> &'static str {

@@ -70,7 +70,8 @@ fn cluster_lines_have_exactly_the_documented_keys() {
                 "id",
                 "reason",
                 "similarity",
-                "status"
+                "status",
+                "story_cluster"
             ]
         );
     }

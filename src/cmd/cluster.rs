@@ -22,8 +22,9 @@ pub struct ClusterArgs {
 pub fn run(args: ClusterArgs) -> Result<ExitCode> {
     let mut out = Output::open(args.output.as_deref())?;
     let ran = run_copy_tier(&args.common, &[args.output.as_deref()])?;
+    let stories = ran.stories(&args.common)?;
     let name = out.name().to_owned();
-    output::write_cluster_lines(&ran.run, &ran.inputs, &mut out, &name)?;
+    output::write_cluster_lines(&ran.run, stories.as_ref(), &ran.inputs, &mut out, &name)?;
     out.finish()?;
     Ok(finish(&ran, &args.common))
 }

@@ -108,7 +108,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let ran = run_copy_tier_with(&args.common, common_config)?;
     let run = &ran.run;
     let stories = match args.tier {
-        Tier::Story => Some(ran.pipeline.run_stories(&ran.inputs, run, &NoProgress)?),
+        Tier::Story => Some(ran.stories(&args.common)?.ok_or_else(|| {
+            Error::Config("--tier story needs the story tier (drop --no-stories)".into())
+        })?),
         Tier::Copy => None,
     };
     let labels_at = |story_of: Option<&[u32]>| -> (Vec<String>, Vec<String>, usize, usize) {

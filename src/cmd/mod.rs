@@ -93,6 +93,22 @@ pub struct Ran {
 /// enough that a typo does not spend a minute spawning threads.
 const MAX_THREADS: usize = 1024;
 
+impl Ran {
+    /// Runs the story tier unless `--no-stories`, in the same thread pool size.
+    pub fn stories(&self, common: &CommonArgs) -> Result<Option<storyhash::pipeline::StoryRun>> {
+        if !self.pipeline.config().story.enabled {
+            return Ok(None);
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(common.threads)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", common.threads)))?;
+        let bars = Bars::new(common.quiet);
+        pool.install(|| self.pipeline.run_stories(&self.inputs, &self.run, &bars))
+            .map(Some)
+    }
+}
+
 /// Builds the thread pool and runs the copy tier. `outputs` are checked against
 /// the inputs first.
 pub fn run_copy_tier(common: &CommonArgs, outputs: &[Option<&str>]) -> Result<Ran> {

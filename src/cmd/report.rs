@@ -35,8 +35,10 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let mut out = Output::open(args.output.as_deref())?;
     let ran = run_copy_tier(&args.common, &[args.output.as_deref()])?;
+    let stories = ran.stories(&args.common)?;
     let built = report::build(
         &ran.run,
+        stories.as_ref(),
         &ran.inputs,
         ran.pipeline.config(),
         ran.pipeline.lsh_params(),
