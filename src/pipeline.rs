@@ -973,6 +973,9 @@ pub fn floor_pass(inputs: &Inputs, config: &Config) -> Result<FloorStats> {
     Ok(stats)
 }
 
+/// Story buckets up to this size give all their pairs (see `run_stories`).
+const STORY_ALL_PAIRS_LIMIT: usize = 16;
+
 /// The result of the story tier.
 #[derive(Debug, Clone)]
 pub struct StoryRun {
@@ -1165,7 +1168,10 @@ impl Pipeline {
                     .collect();
                 let mut pairs = Vec::new();
                 lsh::for_each_bucket(&mut entries, |bucket| {
-                    if bucket.len() <= self.config.lsh.all_pairs_limit {
+                    // One-row bands make buckets of documents sharing one
+                    // heavy term: small ones give all pairs, larger ones go
+                    // through representatives, so candidates stay linear.
+                    if bucket.len() <= STORY_ALL_PAIRS_LIMIT {
                         lsh::all_pairs(bucket, &mut pairs);
                     } else {
                         lsh::representative_pairs(

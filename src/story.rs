@@ -242,8 +242,29 @@ const STOPWORDS: &[&str] = &[
     "your",
 ];
 
+/// Longest stopword, in bytes: longer words need no lookup.
+const STOPWORD_MAX_LEN: usize = 16;
+
+/// A short word as an integer (bytes, zero-padded), so the lookup compares
+/// integers, not strings: the lookup runs on every token.
+fn word_key(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    if bytes.len() > STOPWORD_MAX_LEN {
+        return None;
+    }
+    let mut key = [0u8; STOPWORD_MAX_LEN];
+    key[..bytes.len()].copy_from_slice(bytes);
+    Some(u128::from_le_bytes(key))
+}
+
 fn is_stopword(word: &str) -> bool {
-    STOPWORDS.binary_search(&word).is_ok()
+    static KEYS: std::sync::OnceLock<Vec<u128>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        let mut keys: Vec<u128> = STOPWORDS.iter().filter_map(|word| word_key(word)).collect();
+        keys.sort_unstable();
+        keys
+    });
+    word_key(word).is_some_and(|key| keys.binary_search(&key).is_ok())
 }
 
 /// Light stemming: plural, -ing and -ed endings, so "visits", "visiting" and

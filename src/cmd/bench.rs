@@ -149,6 +149,32 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             })),
             bytes_per_doc_beyond_signature: Some(run.bytes_per_doc_beyond_signature),
         });
+
+        if pipeline.config().story.enabled {
+            // The story tier on top of the copy run (its two passes, weighted
+            // MinHash, LSH, verification, linkage), timed alone.
+            let can_reset = reset_peak();
+            let started = Instant::now();
+            let stories = pool.install(|| pipeline.run_stories(&inputs, &run, &NoProgress))?;
+            let story_seconds = started.elapsed().as_secs_f64();
+            results.push(Measurement {
+                mode: "story-tier",
+                threads,
+                seconds: story_seconds,
+                documents,
+                bytes: run.totals.bytes,
+                mb_per_s: run.totals.bytes as f64 / 1e6 / story_seconds,
+                docs_per_s: documents as f64 / story_seconds,
+                peak_rss_mb: if can_reset { peak_rss_mb() } else { None },
+                fraction_of_floor: floor_seconds / story_seconds,
+                stages: Some(serde_json::json!({
+                    "candidates": stories.candidate_pairs,
+                    "edges": stories.edges.len(),
+                    "vector_bytes": stories.vector_bytes,
+                })),
+                bytes_per_doc_beyond_signature: None,
+            });
+        }
     }
     let mut out = std::io::stdout().lock();
     let failed = |e: std::io::Error| Error::io("<stdout>", e);
