@@ -432,10 +432,11 @@ pub fn to_markdown(report: &Report) -> String {
         for story in report.stories.iter().take(MARKDOWN_LIST_LIMIT) {
             let _ = writeln!(
                 out,
-                "### {} ({} documents, {} copy clusters)\n\n| id | copy cluster | status |\n|---|---|---|",
+                "### {} ({} documents, {} copy cluster{})\n\n| id | copy cluster | status |\n|---|---|---|",
                 story.id,
                 story.size,
-                story.copy_clusters.len()
+                story.copy_clusters.len(),
+                if story.copy_clusters.len() == 1 { "" } else { "s" }
             );
             for member in &story.members {
                 let _ = writeln!(
