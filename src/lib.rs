@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod boilerplate;
+pub mod claims;
 pub mod cluster;
 pub mod config;
 pub mod error;

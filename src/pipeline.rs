@@ -1204,3 +1204,92 @@ impl Pipeline {
         })
     }
 }
+
+/// A story member's text and the byte ranges of its kept lines.
+type MemberText = (String, Vec<std::ops::Range<usize>>);
+
+/// Claims of the stories of two or more kept documents, by story label.
+pub type StoryClaims = std::collections::BTreeMap<u32, Vec<crate::claims::Claim>>;
+
+impl Pipeline {
+    /// The claims of every story with two or more kept documents: one more pass
+    /// over the input holds the texts of those documents (only those), then the
+    /// stories are worked on in parallel.
+    pub fn run_claims(
+        &self,
+        inputs: &Inputs,
+        copy: &CopyRun,
+        stories: &StoryRun,
+    ) -> Result<StoryClaims> {
+        use crate::claims::{Member, story_claims};
+        let mut members_of: HashMap<u32, Vec<u32>> = HashMap::new();
+        for &doc in &stories.items {
+            members_of
+                .entry(stories.story_of[doc as usize])
+                .or_default()
+                .push(doc);
+        }
+        members_of.retain(|_, members| members.len() > 1);
+        let mut wanted = vec![false; copy.kept_of.len()];
+        for members in members_of.values() {
+            for &doc in members {
+                wanted[doc as usize] = true;
+            }
+        }
+        let mut texts: HashMap<u32, MemberText> = HashMap::new();
+        let mut next_record = 0usize;
+        for_each_batch(inputs, &self.config, |batch| {
+            let first_record = next_record;
+            next_record += batch.records.len();
+            let found: Vec<(u32, MemberText)> = batch
+                .records
+                .par_iter()
+                .enumerate()
+                .filter_map(|(position, record)| {
+                    let doc = copy.records.get(first_record + position)?.doc?;
+                    if !wanted[doc as usize] {
+                        return None;
+                    }
+                    let parsed = ingest::parse_record(
+                        batch.bytes(record),
+                        record.is_jsonl,
+                        &self.config.ingest.fields,
+                    )
+                    .ok()?;
+                    let text = parsed.text.into_owned();
+                    let mut lines = Vec::new();
+                    boilerplate::kept_lines(
+                        &text,
+                        &copy.recurring,
+                        &self.config.boilerplate,
+                        &mut lines,
+                    );
+                    Some((doc, (text, lines)))
+                })
+                .collect();
+            texts.extend(found);
+            Ok(())
+        })?;
+        check_record_count(next_record, copy.records.len())?;
+        let mut stories_list: Vec<(u32, Vec<u32>)> = members_of.into_iter().collect();
+        stories_list.sort_unstable_by_key(|(label, _)| *label);
+        let claims: Vec<(u32, Vec<crate::claims::Claim>)> = stories_list
+            .par_iter()
+            .map(|(label, docs)| {
+                let members: Vec<Member<'_>> = docs
+                    .iter()
+                    .filter_map(|doc| {
+                        let (text, lines) = texts.get(doc)?;
+                        Some(Member {
+                            id: copy.doc_id(*doc),
+                            text,
+                            lines: lines.clone(),
+                        })
+                    })
+                    .collect();
+                (*label, story_claims(&members))
+            })
+            .collect();
+        Ok(claims.into_iter().collect())
+    }
+}

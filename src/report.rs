@@ -6,13 +6,14 @@
 //! its members and their similarity to the kept one, and every rejected record.
 //! Nothing in it depends on timing or thread count.
 
+use crate::claims::{Claim, ClaimClass};
 use crate::cluster::{cluster_id, lowest_copy_jaccard};
 use crate::config::{Config, Verify};
 use crate::ingest::Inputs;
 use crate::lsh::LshParams;
 use crate::minhash::Scheme;
 use crate::output::{reject_message, round4};
-use crate::pipeline::{CopyRun, Status, StoryRun, Totals};
+use crate::pipeline::{CopyRun, Status, StoryClaims, StoryRun, Totals};
 use crate::shingle::ShingleUnit;
 use crate::story::story_id;
 use serde::Serialize;
@@ -132,6 +133,10 @@ pub struct StoryReport {
     pub copy_clusters: Vec<String>,
     /// Members in input order.
     pub members: Vec<StoryMember>,
+    /// Claims by class (conflicting, unique, agreed), when claims were computed.
+    pub claim_counts: BTreeMap<String, usize>,
+    /// The claims: conflicting first, then unique, then agreed.
+    pub claims: Vec<Claim>,
 }
 
 /// One member of a story.
@@ -159,7 +164,7 @@ pub struct RejectedReport {
 /// Builds the report of a run.
 pub fn build(
     run: &CopyRun,
-    stories: Option<&StoryRun>,
+    stories: Option<(&StoryRun, Option<&StoryClaims>)>,
     inputs: &Inputs,
     config: &Config,
     lsh: LshParams,
@@ -204,7 +209,7 @@ pub fn build(
         })
         .collect();
     let stories = stories
-        .map(|stories| story_reports(run, stories))
+        .map(|(stories, claims)| story_reports(run, stories, claims))
         .unwrap_or_default();
     let documents = run.totals.kept + run.totals.duplicates;
     Report {
@@ -254,7 +259,11 @@ pub fn build(
     }
 }
 
-fn story_reports(run: &CopyRun, stories: &StoryRun) -> Vec<StoryReport> {
+fn story_reports(
+    run: &CopyRun,
+    stories: &StoryRun,
+    claims: Option<&StoryClaims>,
+) -> Vec<StoryReport> {
     let mut members: BTreeMap<u32, Vec<StoryMember>> = BTreeMap::new();
     for (index, record) in run.records.iter().enumerate() {
         let (Some(doc), status @ (Status::Kept | Status::Duplicate)) =
@@ -281,11 +290,25 @@ fn story_reports(run: &CopyRun, stories: &StoryRun) -> Vec<StoryReport> {
                     copy_clusters.push(member.copy_cluster.clone());
                 }
             }
+            let claims = claims
+                .and_then(|all| all.get(&label))
+                .cloned()
+                .unwrap_or_default();
+            let mut claim_counts = BTreeMap::new();
+            for claim in &claims {
+                let class = serde_json::to_value(claim.class)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                *claim_counts.entry(class).or_default() += 1;
+            }
             StoryReport {
                 id: story_id(run.doc_id(label)),
                 size: list.len(),
                 copy_clusters,
                 members: list,
+                claim_counts,
+                claims,
             }
         })
         .collect()
@@ -436,7 +459,11 @@ pub fn to_markdown(report: &Report) -> String {
                 story.id,
                 story.size,
                 story.copy_clusters.len(),
-                if story.copy_clusters.len() == 1 { "" } else { "s" }
+                if story.copy_clusters.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             );
             for member in &story.members {
                 let _ = writeln!(
@@ -448,6 +475,7 @@ pub fn to_markdown(report: &Report) -> String {
                 );
             }
             let _ = writeln!(out);
+            write_claims_markdown(&mut out, story);
         }
         if report.stories.len() > MARKDOWN_LIST_LIMIT {
             let _ = writeln!(
@@ -480,6 +508,50 @@ pub fn to_markdown(report: &Report) -> String {
         }
     }
     out
+}
+
+/// Conflicting claims in full (values, sources, sentences), then the counts.
+fn write_claims_markdown(out: &mut String, story: &StoryReport) {
+    if story.claims.is_empty() {
+        return;
+    }
+    let count = |class: &str| story.claim_counts.get(class).copied().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "Claims: {} conflicting, {} unique, {} agreed.\n",
+        count("conflicting"),
+        count("unique"),
+        count("agreed")
+    );
+    for claim in story
+        .claims
+        .iter()
+        .filter(|c| c.class == ClaimClass::Conflicting)
+    {
+        let subject = if claim.subject.is_empty() {
+            String::new()
+        } else {
+            format!(" of {}", claim.subject)
+        };
+        let _ = writeln!(
+            out,
+            "- **{}{}** differs:",
+            claim.fact_type,
+            escape(&subject)
+        );
+        for evidence in &claim.evidence {
+            let _ = writeln!(
+                out,
+                "  - `{}` in `{}` (chars {}-{}): {}",
+                escape(&evidence.text),
+                escape(&evidence.source),
+                evidence.sentence_chars[0],
+                evidence.sentence_chars[1],
+                escape(&evidence.sentence)
+            );
+        }
+    }
+    let _ = writeln!(out);
 }
 
 fn status_name(status: Status) -> &'static str {

@@ -267,6 +267,16 @@ fn is_stopword(word: &str) -> bool {
     word_key(word).is_some_and(|key| keys.binary_search(&key).is_ok())
 }
 
+/// Whether a lowercase word is one of the stopwords the story tier ignores.
+pub fn is_stop(word: &str) -> bool {
+    is_stopword(word)
+}
+
+/// The story tier's light stem of a lowercase word.
+pub fn stem_word(word: &str) -> &str {
+    stem(word)
+}
+
 /// Light stemming: plural, -ing and -ed endings, so "visits", "visiting" and
 /// "visited" meet; nothing clever, nothing language-specific beyond English.
 fn stem(word: &str) -> &str {

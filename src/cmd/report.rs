@@ -29,6 +29,9 @@ pub struct ReportArgs {
     /// Output file (default: stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
+    /// Do not extract the claims of each story.
+    #[arg(long)]
+    pub no_claims: bool,
 }
 
 /// Runs the copy tier and writes the report.
@@ -36,9 +39,13 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let mut out = Output::open(args.output.as_deref())?;
     let ran = run_copy_tier(&args.common, &[args.output.as_deref()])?;
     let stories = ran.stories(&args.common)?;
+    let claims = match (&stories, args.no_claims) {
+        (Some(stories), false) => Some(ran.pipeline.run_claims(&ran.inputs, &ran.run, stories)?),
+        _ => None,
+    };
     let built = report::build(
         &ran.run,
-        stories.as_ref(),
+        stories.as_ref().map(|s| (s, claims.as_ref())),
         &ran.inputs,
         ran.pipeline.config(),
         ran.pipeline.lsh_params(),
