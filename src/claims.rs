@@ -211,7 +211,8 @@ impl Fact {
         }
     }
 
-    /// The compared value, as text.
+    /// The compared value, as text (for roles, the role; names are compared by
+    /// [`story_claims`] separately).
     pub fn value(&self) -> String {
         match self {
             Self::Number { value, unit, .. } => format!("{value} {unit}"),
@@ -329,20 +330,25 @@ const ROLES: &[&str] = &[
     "top diplomat",
     "secretary of state",
     "vice president",
+    "majority leader",
+    "minority leader",
+    "house speaker",
     "president",
     "ambassador",
     "minister",
     "senator",
-    "sen.",
-    "rep.",
+    "sen",
+    "rep",
     "representative",
     "governor",
-    "gov.",
+    "gov",
+    "speaker",
     "chancellor",
     "spokesman",
     "spokeswoman",
     "spokesperson",
     "chairman",
+    "chairwoman",
     "leader",
     "secretary",
     "general",
@@ -350,6 +356,7 @@ const ROLES: &[&str] = &[
     "diplomat",
     "mayor",
     "judge",
+    "justice",
     "king",
     "queen",
     "pope",
@@ -382,21 +389,40 @@ fn unit_stem(word: &str) -> String {
 }
 
 /// Words of a sentence with their byte ranges, split at whitespace and with
-/// outer punctuation trimmed (hyphens inside a word are kept).
+/// outer punctuation trimmed (hyphens and inner periods are kept).
 fn words(sentence: &str) -> Vec<(&str, std::ops::Range<usize>)> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    for raw in sentence.split(' ') {
-        let start =
-            offset + (raw.len() - raw.trim_start_matches(|c: char| !c.is_alphanumeric()).len());
-        let trimmed = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
-        let trimmed = trimmed.trim_end_matches('.');
-        if !trimmed.is_empty() {
-            out.push((trimmed, start..start + trimmed.len()));
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (at, c) in sentence.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(from)) => {
+                spans.push(from..at);
+                start = None;
+            }
+            (false, None) => start = Some(at),
+            _ => {}
         }
-        offset += raw.len() + 1;
     }
-    out
+    if let Some(from) = start {
+        spans.push(from..sentence.len());
+    }
+    spans
+        .into_iter()
+        .filter_map(|span| {
+            let raw = &sentence[span.clone()];
+            let lead = raw.len() - raw.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
+            let trimmed = raw[lead..]
+                .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '.')
+                .trim_end_matches('.');
+            // A possessive is its word ("Friday's debate", "China’s").
+            let trimmed = trimmed
+                .strip_suffix("'s")
+                .or_else(|| trimmed.strip_suffix("’s"))
+                .unwrap_or(trimmed);
+            let from = span.start + lead;
+            (!trimmed.is_empty()).then(|| (trimmed, from..from + trimmed.len()))
+        })
+        .collect()
 }
 
 /// The facts of one sentence.
@@ -551,7 +577,7 @@ fn roles(sentence: &str, words: &[(&str, std::ops::Range<usize>)], lower: &[Stri
             let text = &sentence[words[index].1.start..words[name_end - 1].1.end];
             out.push(Fact::Role {
                 person,
-                role: role.trim_end_matches('.').to_owned(),
+                role: (*role).to_owned(),
                 text: text.to_owned(),
             });
             index = name_end;
@@ -650,9 +676,13 @@ fn char_offset(text: &str, byte: usize) -> usize {
     text[..byte].chars().count()
 }
 
-fn aligned(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
+/// How well two sentences' content words overlap, or `None` below the bar
+/// (three shared words and half of the smaller set, or the same set: short
+/// sentences that differ only in a fact).
+fn overlap(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Option<(usize, usize)> {
     let shared = a.intersection(b).count();
-    shared >= 3 && shared * 2 >= a.len().min(b.len())
+    let passes = (shared >= 3 && shared * 2 >= a.len().min(b.len())) || (shared >= 1 && a == b);
+    passes.then_some((shared, usize::MAX - a.len().max(b.len())))
 }
 
 /// Whether two facts can be set against each other: numbers of one unit;
@@ -723,14 +753,79 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
         kind: info.sentence.kind,
     };
     let mut claims = Vec::new();
-    // Aligned sentences: compare times and numbers.
+    // Each sentence's counterpart in another member is its best-overlapping
+    // sentence there (so a copy's sentence meets its twin, not every similar
+    // sentence); a pair is aligned when either side chose the other.
+    let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
     for (i, a) in infos.iter().enumerate() {
-        let mut has_counterpart = false;
-        for b in &infos[i + 1..] {
-            if a.member == b.member || !aligned(&a.words, &b.words) {
+        for member in 0..members.len() {
+            if member == a.member {
                 continue;
             }
-            has_counterpart = true;
+            let best = infos
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.member == member)
+                .filter_map(|(j, b)| {
+                    overlap(&a.words, &b.words).map(|score| (score, std::cmp::Reverse(j)))
+                })
+                .max();
+            if let Some((_, std::cmp::Reverse(j))) = best {
+                pairs.insert((i.min(j), i.max(j)));
+            }
+        }
+    }
+    let mut has_counterpart = vec![false; infos.len()];
+    for &(i, j) in &pairs {
+        has_counterpart[i] = true;
+        has_counterpart[j] = true;
+    }
+    for &(i, j) in &pairs {
+        let (a, b) = (&infos[i], &infos[j]);
+        {
+            // One role given to different people in aligned sentences: a name
+            // differs ("Foreign Minister Wang Yi" / "Foreign Minister Li Wei").
+            let people = |facts: &[Fact], role: &str| -> BTreeSet<String> {
+                facts
+                    .iter()
+                    .filter_map(|f| match f {
+                        Fact::Role {
+                            person, role: r, ..
+                        } if r == role => Some(person.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            for x in a.facts.iter().filter(|f| f.kind() == "role") {
+                for y in b.facts.iter().filter(|f| f.kind() == "role") {
+                    if let (
+                        Fact::Role {
+                            person: p, role: r, ..
+                        },
+                        Fact::Role {
+                            person: q, role: t, ..
+                        },
+                    ) = (x, y)
+                    {
+                        // Only people without a namesake on the other side.
+                        if r == t
+                            && p != q
+                            && !people(&b.facts, r).contains(p)
+                            && !people(&a.facts, t).contains(q)
+                        {
+                            let (mut left, mut right) = (evidence(a, x), evidence(b, y));
+                            left.value = p.clone();
+                            right.value = q.clone();
+                            claims.push(Claim {
+                                class: ClaimClass::Conflicting,
+                                fact_type: "name".into(),
+                                subject: r.clone(),
+                                evidence: vec![left, right],
+                            });
+                        }
+                    }
+                }
+            }
             for kind in ["time", "number"] {
                 let left: Vec<&Fact> = a.facts.iter().filter(|f| f.kind() == kind).collect();
                 let right: Vec<&Fact> = b.facts.iter().filter(|f| f.kind() == kind).collect();
@@ -742,26 +837,35 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
                 // A fact with an equal counterpart agrees; the facts left
                 // over on both sides are compared when they are of comparable
                 // kinds and about the same thing (their contexts overlap).
-                let agrees = |x: &Fact, others: &[&Fact]| {
-                    others
-                        .iter()
-                        .any(|y| comparable_kinds(x, y) && x.value() == y.value())
-                };
+                // Equal facts pair off one to one (a value said twice on one
+                // side and once on the other leaves one open).
+                let mut right_used = vec![false; right.len()];
+                let mut left_open: Vec<&&Fact> = Vec::new();
                 for x in &left {
-                    if let Some(y) = right
-                        .iter()
-                        .find(|y| comparable_kinds(x, y) && x.value() == y.value())
-                    {
-                        claims.push(Claim {
-                            class: ClaimClass::Agreed,
-                            fact_type: kind.to_owned(),
-                            subject: String::new(),
-                            evidence: vec![evidence(a, x), evidence(b, y)],
-                        });
+                    let partner = (0..right.len()).find(|&k| {
+                        !right_used[k]
+                            && comparable_kinds(x, right[k])
+                            && x.value() == right[k].value()
+                    });
+                    match partner {
+                        Some(k) => {
+                            right_used[k] = true;
+                            claims.push(Claim {
+                                class: ClaimClass::Agreed,
+                                fact_type: kind.to_owned(),
+                                subject: String::new(),
+                                evidence: vec![evidence(a, x), evidence(b, right[k])],
+                            });
+                        }
+                        None => left_open.push(x),
                     }
                 }
-                let left_open: Vec<&&Fact> = left.iter().filter(|x| !agrees(x, &right)).collect();
-                let right_open: Vec<&&Fact> = right.iter().filter(|y| !agrees(y, &left)).collect();
+                let right_open: Vec<&&Fact> = right
+                    .iter()
+                    .zip(&right_used)
+                    .filter(|(_, used)| !**used)
+                    .map(|(y, _)| y)
+                    .collect();
                 for x in &left_open {
                     for y in &right_open {
                         let related = comparable_kinds(x, y)
@@ -781,18 +885,16 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
                 }
             }
         }
-        let has_earlier = infos[..i]
-            .iter()
-            .any(|b| b.member != a.member && aligned(&a.words, &b.words));
-        if !has_counterpart && !has_earlier {
-            for fact in a.facts.iter().filter(|f| f.kind() != "role") {
-                claims.push(Claim {
-                    class: ClaimClass::Unique,
-                    fact_type: fact.kind().to_owned(),
-                    subject: String::new(),
-                    evidence: vec![evidence(a, fact)],
-                });
-            }
+    }
+    // Sentences with no counterpart anywhere: their facts are one source's alone.
+    for (info, _) in infos.iter().zip(&has_counterpart).filter(|(_, has)| !**has) {
+        for fact in info.facts.iter().filter(|f| f.kind() != "role") {
+            claims.push(Claim {
+                class: ClaimClass::Unique,
+                fact_type: fact.kind().to_owned(),
+                subject: String::new(),
+                evidence: vec![evidence(info, fact)],
+            });
         }
     }
     // Roles, story-wide: one person, the roles each source gives.
@@ -808,12 +910,22 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
         }
     }
     for (person, list) in roles {
-        let values: BTreeSet<&str> = list.iter().map(|e| e.value.as_str()).collect();
-        let sources: BTreeSet<&str> = list.iter().map(|e| e.source.as_str()).collect();
-        let class = match (values.len(), sources.len()) {
-            (_, 1) => ClaimClass::Unique,
-            (1, _) => ClaimClass::Agreed,
-            _ => ClaimClass::Conflicting,
+        // Each source's set of roles for the person: the sources disagree when
+        // the sets differ (one source using two titles is not a conflict).
+        let mut by_source: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for evidence in &list {
+            by_source
+                .entry(&evidence.source)
+                .or_default()
+                .insert(&evidence.value);
+        }
+        let first = by_source.values().next().cloned().unwrap_or_default();
+        let class = if by_source.len() == 1 {
+            ClaimClass::Unique
+        } else if by_source.values().all(|roles| *roles == first) {
+            ClaimClass::Agreed
+        } else {
+            ClaimClass::Conflicting
         };
         claims.push(Claim {
             class,

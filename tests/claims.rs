@@ -1,0 +1,314 @@
+//! Claims on real text: the seeds' known divergences, noise kept out, and the
+//! recall and precision of conflicts injected into copies of BASIL articles.
+
+#![allow(clippy::print_stdout)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use storyhash::claims::{ClaimClass, Member, story_claims};
+
+fn fixture(path: &str) -> String {
+    format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn seeds_report() -> Value {
+    let output = Command::cargo_bin("storyhash")
+        .expect("binary")
+        .args(["report", &fixture("seeds.jsonl"), "-q"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+fn conflicts(report: &Value) -> Vec<Value> {
+    report["stories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|story| story["claims"].as_array().cloned().unwrap_or_default())
+        .filter(|claim| claim["class"] == "conflicting")
+        .collect()
+}
+
+#[test]
+fn the_seeds_disagree_on_when_putin_visits_and_what_wang_yi_is() {
+    let report = seeds_report();
+    let conflicts = conflicts(&report);
+    let values = |claim: &Value| -> Vec<String> {
+        claim["evidence"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["value"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let when = conflicts
+        .iter()
+        .find(|claim| claim["fact_type"] == "time" && values(claim).contains(&"october".to_owned()))
+        .expect("a time conflict about October");
+    for value in ["soon", "next month", "october"] {
+        assert!(
+            values(when).contains(&value.to_owned()),
+            "{value} in {:?}",
+            values(when)
+        );
+    }
+    let role = conflicts
+        .iter()
+        .find(|claim| claim["fact_type"] == "role" && claim["subject"] == "wang yi")
+        .expect("a role conflict about Wang Yi");
+    for value in ["foreign minister", "top diplomat", "ambassador"] {
+        assert!(values(role).contains(&value.to_owned()), "{value}");
+    }
+    // The ambassador comes from a caption, and says so.
+    let ambassador = role["evidence"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["value"] == "ambassador")
+        .expect("ambassador evidence");
+    assert_eq!(ambassador["kind"], "caption");
+    // Every claim is pinned to its sentence: the range points at the text.
+    let text = std::fs::read_to_string(fixture("seeds/001_46ca93c80c411b91.txt")).expect("seed");
+    let [start, end] =
+        [0, 1].map(|i| ambassador["sentence_chars"][i].as_u64().expect("range") as usize);
+    let sentence: String = text.chars().skip(start).take(end - start).collect();
+    assert_eq!(sentence, ambassador["sentence"].as_str().expect("sentence"));
+}
+
+#[test]
+fn noise_gives_no_claims() {
+    let report = seeds_report();
+    for story in report["stories"].as_array().into_iter().flatten() {
+        for claim in story["claims"].as_array().into_iter().flatten() {
+            for evidence in claim["evidence"].as_array().into_iter().flatten() {
+                let sentence = evidence["sentence"].as_str().unwrap_or("");
+                assert!(
+                    !sentence.contains("Poker") && !sentence.contains("Togel"),
+                    "spam: {sentence}"
+                );
+                assert!(
+                    !sentence
+                        .chars()
+                        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "Chinese: {sentence}"
+                );
+            }
+        }
+    }
+}
+
+/// Whether a reported value names an injected one: equal, or a longer role
+/// holding it ("house speaker" for "speaker").
+fn names(value: &str, injected: &str) -> bool {
+    value == injected || value.split(' ').any(|word| word == injected)
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const TITLES: [(&str, &str); 4] = [
+    ("President ", "Governor "),
+    ("Senator ", "Representative "),
+    ("Gov. ", "Sen. "),
+    ("Speaker ", "Senator "),
+];
+
+/// The first whole-word occurrence of `word` in `text`.
+fn whole_word(text: &str, word: &str) -> Option<usize> {
+    text.match_indices(word).map(|(at, _)| at).find(|&at| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// One change of the given kind, if the text allows it: the edited text and
+/// the (old, new) values the claims stage should report.
+fn change(text: &str, kind: usize) -> Option<(String, (String, String))> {
+    let mut out = text.to_owned();
+    match kind {
+        // A count: "12 states" becomes "15 states".
+        0 => {
+            let words: Vec<&str> = text.split(' ').collect();
+            let index = (0..words.len().saturating_sub(1)).find(|&i| {
+                let w = words[i];
+                (1..=3).contains(&w.len())
+                    && w.bytes().all(|b| b.is_ascii_digit())
+                    && words[i + 1].chars().all(|c| c.is_ascii_lowercase())
+                    && words[i + 1].len() > 2
+            })?;
+            let old: u64 = words[index].parse().ok()?;
+            let at = whole_word(text, &format!("{} {}", words[index], words[index + 1]))?;
+            out.replace_range(at..at + words[index].len(), &(old + 3).to_string());
+            let unit = words[index + 1].trim_end_matches('s');
+            Some((
+                out,
+                (format!("{old} {unit}"), format!("{} {unit}", old + 3)),
+            ))
+        }
+        // A weekday.
+        1 => {
+            let day = WEEKDAYS.iter().find(|d| whole_word(text, d).is_some())?;
+            let other = WEEKDAYS[(WEEKDAYS.iter().position(|d| d == day)? + 3) % 7];
+            let at = whole_word(text, day)?;
+            out.replace_range(at..at + day.len(), other);
+            Some((out, (day.to_lowercase(), other.to_lowercase())))
+        }
+        // A month.
+        2 => {
+            let month = MONTHS
+                .iter()
+                .find(|m| **m != "May" && whole_word(text, m).is_some())?;
+            let mut other = MONTHS[(MONTHS.iter().position(|m| m == month)? + 5) % 12];
+            if other == "May" {
+                other = "June";
+            }
+            let at = whole_word(text, month)?;
+            out.replace_range(at..at + month.len(), other);
+            Some((out, (month.to_lowercase(), other.to_lowercase())))
+        }
+        // A title before a name, or (kind 4) the name after a title.
+        _ => {
+            for (old, new) in TITLES {
+                let at = text.match_indices(old).map(|(at, _)| at).find(|&at| {
+                    !text[..at].ends_with("Vice ") && !text[..at].ends_with("Deputy ")
+                })?;
+                let rest: Vec<&str> = text[at + old.len()..].splitn(3, ' ').take(2).collect();
+                let proper = |w: &str| {
+                    w.len() > 1
+                        && w.chars().all(char::is_alphabetic)
+                        && w.chars().next().is_some_and(char::is_uppercase)
+                };
+                if rest.len() != 2 || !rest.iter().all(|w| proper(w)) {
+                    continue;
+                }
+                let role = old.trim().trim_end_matches('.').to_lowercase();
+                if kind == 3 {
+                    out.replace_range(at..at + old.len(), new);
+                    return Some((out, (role, new.trim().trim_end_matches('.').to_lowercase())));
+                }
+                let name_at = at + old.len();
+                let name = format!("{} {}", rest[0], rest[1]);
+                out.replace_range(name_at..name_at + name.len(), "Pat Morgan");
+                return Some((out, (name.to_lowercase(), "pat morgan".to_owned())));
+            }
+            None
+        }
+    }
+}
+
+/// Up to two changes of different kinds, the kinds rotating with the article.
+fn inject(text: &str, serial: usize) -> (String, Vec<(String, String)>) {
+    let mut out = text.to_owned();
+    let mut injected = Vec::new();
+    for step in 0..5 {
+        if injected.len() == 2 {
+            break;
+        }
+        if let Some((edited, values)) = change(&out, (serial + step) % 5) {
+            out = edited;
+            injected.push(values);
+        }
+    }
+    (out, injected)
+}
+
+#[test]
+fn injected_conflicts_are_found_with_recall_0_9_and_precision_0_8() {
+    let lines = std::fs::read_to_string(fixture("basil/docs.jsonl")).expect("BASIL");
+    let (mut injected_total, mut injected_found, mut conflicts_total, mut conflicts_matching) =
+        (0, 0, 0, 0);
+    let mut kinds = [0usize; 5];
+    for (serial, line) in lines.lines().enumerate() {
+        let value: Value = serde_json::from_str(line).expect("JSON");
+        let text = value["text"].as_str().expect("text");
+        let (modified, injected) = inject(text, serial);
+        if injected.is_empty() {
+            continue;
+        }
+        let whole = |t: &str| std::iter::once(0..t.len()).collect::<Vec<_>>();
+        let members = [
+            Member {
+                id: "original",
+                text,
+                lines: whole(text),
+            },
+            Member {
+                id: "modified",
+                text: &modified,
+                lines: whole(&modified),
+            },
+        ];
+        let claims = story_claims(&members);
+        let found: Vec<Vec<String>> = claims
+            .iter()
+            .filter(|claim| claim.class == ClaimClass::Conflicting)
+            .map(|claim| claim.evidence.iter().map(|e| e.value.clone()).collect())
+            .collect();
+        injected_total += injected.len();
+        for (old, _) in &injected {
+            let kind = if old.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                0
+            } else if WEEKDAYS.iter().any(|d| d.to_lowercase() == *old) {
+                1
+            } else if MONTHS.iter().any(|m| m.to_lowercase() == *old) {
+                2
+            } else if old.contains(' ') {
+                4
+            } else {
+                3
+            };
+            kinds[kind] += 1;
+        }
+        for (old, new) in &injected {
+            if found.iter().any(|values| {
+                values.iter().any(|v| names(v, old)) && values.iter().any(|v| names(v, new))
+            }) {
+                injected_found += 1;
+            }
+        }
+        conflicts_total += found.len();
+        conflicts_matching += found
+            .iter()
+            .filter(|values| {
+                injected.iter().any(|(old, new)| {
+                    values.iter().any(|v| names(v, old)) && values.iter().any(|v| names(v, new))
+                })
+            })
+            .count();
+    }
+    let recall = injected_found as f64 / injected_total as f64;
+    let precision = conflicts_matching as f64 / conflicts_total.max(1) as f64;
+    println!(
+        "injected {injected_total}, found {injected_found} (recall {recall:.3}); conflicts reported {conflicts_total}, matching an injection {conflicts_matching} (precision {precision:.3})"
+    );
+    assert!(
+        injected_total >= 200,
+        "only {injected_total} injected changes"
+    );
+    println!("injected by kind (number, weekday, month, title, name): {kinds:?}");
+    assert!(recall >= 0.9, "recall {recall}");
+    assert!(precision >= 0.8, "precision {precision}");
+}
