@@ -990,6 +990,12 @@ pub struct StoryRun {
     pub candidate_pairs: u64,
     /// Wall time of the whole story tier.
     pub time: Duration,
+    /// The kept documents' sparse vectors (for relabelling at other thresholds).
+    pub vectors: crate::story::Vectors,
+    /// The kept documents' dates.
+    pub dates: Vec<Option<i64>>,
+    /// The window in force.
+    pub window: Option<i64>,
     /// Bytes held by the sparse vectors.
     pub vector_bytes: usize,
 }
@@ -998,7 +1004,13 @@ impl StoryRun {
     /// Story labels (per document) for a different merge threshold, from the same
     /// edges: what `storyhash eval --sweep` varies.
     pub fn relabel(&self, copy: &CopyRun, threshold: f64) -> Vec<u32> {
-        let roots = crate::story::average_linkage(self.items.len(), &self.edges, threshold);
+        let roots = crate::story::average_linkage(
+            &self.vectors,
+            &self.dates,
+            self.window,
+            &self.edges,
+            threshold,
+        );
         story_labels(copy, &self.items, &roots)
     }
 }
@@ -1048,6 +1060,11 @@ impl Pipeline {
             let mut counts = Vec::new();
             lines.clear();
             boilerplate::kept_lines(text, &copy.recurring, &self.config.boilerplate, lines);
+            // As in the copy tier: when the boilerplate rules leave nothing, the
+            // whole text speaks (a one-line brief without a final period).
+            if lines.is_empty() {
+                lines.push(0..text.len());
+            }
             featurizer.terms(
                 lines.iter().map(|range| &text[range.clone()]),
                 1.0,
@@ -1115,7 +1132,15 @@ impl Pipeline {
         for_each_batch(inputs, &self.config, |batch| {
             let first_record = next_record;
             next_record += batch.records.len();
-            for (_, counts) in batch_counts(batch, first_record) {
+            for (item, counts) in batch_counts(batch, first_record) {
+                // Vectors are stored in item order; a kept document whose
+                // record no longer parses (the input changed) would shift
+                // them all, so it is an error, not a silent misalignment.
+                if item as usize != vectors.len() {
+                    return Err(Error::InputChanged {
+                        detail: format!("document {item} could not be read again"),
+                    });
+                }
                 story::weigh(
                     &counts,
                     |term| df.get(&term).copied().unwrap_or(0),
@@ -1192,15 +1217,27 @@ impl Pipeline {
             .par_iter()
             .filter_map(|&(a, b)| linkable(a, b).map(|cosine| story::Edge { a, b, cosine }))
             .collect();
-        let roots = story::average_linkage(items.len(), &edges, config.threshold);
+        let candidate_pairs = candidates.len() as u64;
+        drop(signatures);
+        drop(candidates);
+        let roots = story::average_linkage(
+            &vectors,
+            &dates,
+            config.window_seconds,
+            &edges,
+            config.threshold,
+        );
         let story_of = story_labels(copy, &items, &roots);
         Ok(StoryRun {
             story_of,
             edges,
-            candidate_pairs: candidates.len() as u64,
+            candidate_pairs,
             time: started.elapsed(),
             vector_bytes: vectors.heap_bytes(),
             items,
+            vectors,
+            dates,
+            window: config.window_seconds,
         })
     }
 }

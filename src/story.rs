@@ -30,7 +30,7 @@
 
 use crate::normalize::Normalizer;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// Configuration of the story stage.
@@ -450,7 +450,7 @@ pub fn weigh(
         if frequency < 2 {
             continue;
         }
-        let idf = ((1.0 + n) / (1.0 + f64::from(frequency))).ln();
+        let idf = ((1.0 + n) / (1.0 + f64::from(frequency))).ln() + 1.0;
         out.push((term, ((1.0 + f64::from(count).ln()) * idf) as f32));
     }
     // Heaviest first, term hash breaking ties, so the cut is deterministic.
@@ -547,22 +547,92 @@ impl PartialOrd for Candidate {
     }
 }
 
-/// Average-linkage clustering of `count` items over a sparse graph: repeatedly
-/// merges the two clusters with the highest mean similarity over all their
-/// cross pairs (pairs without an edge count 0) while it is at least `threshold`.
-/// Returns, for each item, the smallest item index of its cluster.
-pub fn average_linkage(count: usize, edges: &[Edge], threshold: f64) -> Vec<u32> {
+/// Sum of two sparse vectors sorted by term.
+fn add_sparse(a: &[(u64, f32)], b: &[(u64, f32)]) -> Vec<(u64, f32)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x.0 == y.0 => {
+                out.push((x.0, x.1 + y.1));
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x.0 < y.0 => {
+                out.push(*x);
+                i += 1;
+            }
+            (Some(x), None) => {
+                out.push(*x);
+                i += 1;
+            }
+            (_, Some(y)) => {
+                out.push(*y);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    out
+}
+
+/// Dot product of two sparse vectors sorted by term.
+fn dot_sparse(a: &[(u64, f32)], b: &[(u64, f32)]) -> f64 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0f64);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                dot += f64::from(a[i].1) * f64::from(b[j].1);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
+}
+
+/// Average-linkage clustering of the vectors: repeatedly merges the two
+/// clusters with the highest mean cosine over all their cross pairs while it is
+/// at least `threshold`. The mean is exact, computed from each cluster's sum
+/// vector (for unit vectors, mean cross cosine = `dot(ΣA, ΣB) / (|A| |B|)`), so a
+/// pair that LSH did not propose still counts with its true similarity; the
+/// verified `edges` only say which clusters are worth comparing. With a
+/// `window`, two clusters whose dated members would span more than it never
+/// merge (undated members do not limit). Returns, for each item, the smallest
+/// item index of its cluster.
+pub fn average_linkage(
+    vectors: &Vectors,
+    dates: &[Option<i64>],
+    window: Option<i64>,
+    edges: &[Edge],
+    threshold: f64,
+) -> Vec<u32> {
+    let count = vectors.len();
+    let mut sums: Vec<Vec<(u64, f32)>> = (0..count)
+        .map(|item| {
+            let (terms, weights) = vectors.get(item);
+            terms.iter().copied().zip(weights.iter().copied()).collect()
+        })
+        .collect();
+    let mut spans: Vec<Option<(i64, i64)>> = (0..count)
+        .map(|item| dates.get(item).copied().flatten().map(|date| (date, date)))
+        .collect();
+    let within_window = |a: Option<(i64, i64)>, b: Option<(i64, i64)>| match (window, a, b) {
+        (Some(window), Some(a), Some(b)) => a.1.max(b.1) - a.0.min(b.0) <= window,
+        _ => true,
+    };
     let mut size = vec![1u32; count];
     let mut version = vec![0u32; count];
     let mut parent: Vec<u32> = (0..count as u32).collect();
-    let mut links: Vec<HashMap<u32, f64>> = vec![HashMap::new(); count];
-    for edge in edges {
-        *links[edge.a as usize].entry(edge.b).or_default() += edge.cosine;
-        *links[edge.b as usize].entry(edge.a).or_default() += edge.cosine;
-    }
+    let mut links: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); count];
     let mut heap = BinaryHeap::new();
     for edge in edges {
-        if edge.cosine >= threshold {
+        links[edge.a as usize].insert(edge.b);
+        links[edge.b as usize].insert(edge.a);
+        if edge.cosine >= threshold && within_window(spans[edge.a as usize], spans[edge.b as usize])
+        {
             heap.push(Candidate {
                 average: edge.cosine,
                 a: edge.a.min(edge.b),
@@ -574,9 +644,6 @@ pub fn average_linkage(count: usize, edges: &[Edge], threshold: f64) -> Vec<u32>
     }
     while let Some(best) = heap.pop() {
         let (a, b) = (best.a as usize, best.b as usize);
-        if best.average < threshold {
-            break;
-        }
         if parent[a] != best.a
             || parent[b] != best.b
             || version[a] != best.version_a
@@ -584,26 +651,33 @@ pub fn average_linkage(count: usize, edges: &[Edge], threshold: f64) -> Vec<u32>
         {
             continue;
         }
-        // Merge b into a (a is the smaller index: the cluster keeps its label).
-        let moved = std::mem::take(&mut links[b]);
-        links[a].remove(&best.b);
-        for (neighbor, sum) in moved {
-            if neighbor as usize == a {
-                continue;
+        // Merge b into a (the cluster keeps its smaller label).
+        let moved = std::mem::take(&mut sums[b]);
+        sums[a] = add_sparse(&sums[a], &moved);
+        spans[a] = match (spans[a], spans[b]) {
+            (Some(x), Some(y)) => Some((x.0.min(y.0), x.1.max(y.1))),
+            (x, y) => x.or(y),
+        };
+        let neighbors_of_b = std::mem::take(&mut links[b]);
+        for neighbor in neighbors_of_b {
+            if neighbor as usize != a {
+                links[neighbor as usize].remove(&best.b);
+                links[neighbor as usize].insert(best.a);
+                links[a].insert(neighbor);
             }
-            *links[a].entry(neighbor).or_default() += sum;
-            let other = &mut links[neighbor as usize];
-            let carried = other.remove(&best.b).unwrap_or(0.0);
-            *other.entry(best.a).or_default() += carried;
         }
+        links[a].remove(&best.b);
+        links[a].remove(&best.a);
         parent[b] = best.a;
         size[a] += size[b];
         version[a] += 1;
-        let mut neighbors: Vec<(u32, f64)> = links[a].iter().map(|(&n, &s)| (n, s)).collect();
-        neighbors.sort_unstable_by_key(|&(n, _)| n);
-        for (neighbor, sum) in neighbors {
+        for &neighbor in &links[a] {
             let n = neighbor as usize;
-            let average = sum / (f64::from(size[a]) * f64::from(size[n]));
+            if !within_window(spans[a], spans[n]) {
+                continue;
+            }
+            let average =
+                dot_sparse(&sums[a], &sums[n]) / (f64::from(size[a]) * f64::from(size[n]));
             if average >= threshold {
                 let (low, high) = (best.a.min(neighbor), best.a.max(neighbor));
                 heap.push(Candidate {
@@ -616,7 +690,6 @@ pub fn average_linkage(count: usize, edges: &[Edge], threshold: f64) -> Vec<u32>
             }
         }
     }
-    // Labels: follow parents to the root, the smallest index of each cluster.
     (0..count)
         .map(|item| {
             let mut root = item as u32;
@@ -677,25 +750,90 @@ mod tests {
         assert!((cosine((&terms, &weights), (&terms, &weights)) - 1.0).abs() < 1e-6);
     }
 
+    fn unit(terms: &[(u64, f32)]) -> Vec<(u64, f32)> {
+        let norm = terms.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
+        terms.iter().map(|&(t, w)| (t, w / norm)).collect()
+    }
+
+    fn vectors(list: &[Vec<(u64, f32)>]) -> Vectors {
+        let mut vectors = Vectors::new();
+        for vector in list {
+            vectors.push(vector);
+        }
+        vectors
+    }
+
+    fn edges_of(vectors: &Vectors) -> Vec<Edge> {
+        let mut edges = Vec::new();
+        for a in 0..vectors.len() {
+            for b in a + 1..vectors.len() {
+                let cosine = cosine(vectors.get(a), vectors.get(b));
+                if cosine > 0.0 {
+                    edges.push(Edge {
+                        a: a as u32,
+                        b: b as u32,
+                        cosine,
+                    });
+                }
+            }
+        }
+        edges
+    }
+
     #[test]
     fn average_linkage_does_not_chain() {
-        // 0-1 and 1-2 are close, 0-2 unrelated: single link would join all
-        // three; average linkage joins 0 and 1 (best pair) and then needs the
-        // mean over (0,2) and (1,2) = (0 + 0.5) / 2 = 0.25 < 0.4.
+        // 0 and 1 share term 1, 1 and 2 share term 2, 0 and 2 nothing: single
+        // link would join all three; average linkage joins the closest pair and
+        // then needs the mean over both cross pairs.
+        let list = vectors(&[
+            unit(&[(1, 1.0), (9, 0.3)]),
+            unit(&[(1, 1.0), (2, 0.6)]),
+            unit(&[(2, 1.0), (7, 1.0)]),
+        ]);
+        let edges = edges_of(&list);
+        assert_eq!(
+            average_linkage(&list, &[None; 3], None, &edges, 0.4),
+            vec![0, 0, 2]
+        );
+        assert_eq!(
+            average_linkage(&list, &[None; 3], None, &edges, 0.1),
+            vec![0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn the_mean_is_exact_even_for_pairs_lsh_missed() {
+        // Three documents of one event; only two of the three pairs were
+        // proposed. The exact mean still merges all three.
+        let same = unit(&[(1, 1.0), (2, 1.0)]);
+        let list = vectors(&[same.clone(), same.clone(), same]);
         let edges = [
             Edge {
                 a: 0,
                 b: 1,
-                cosine: 0.9,
+                cosine: 1.0,
             },
             Edge {
                 a: 1,
                 b: 2,
-                cosine: 0.5,
+                cosine: 1.0,
             },
         ];
-        assert_eq!(average_linkage(3, &edges, 0.4), vec![0, 0, 2]);
-        assert_eq!(average_linkage(3, &edges, 0.2), vec![0, 0, 0]);
+        assert_eq!(
+            average_linkage(&list, &[None; 3], None, &edges, 0.9),
+            vec![0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn the_window_bounds_a_whole_story() {
+        // Jan 1, 3 and 5 with a 3-day window: the first and last never share.
+        let list = vectors(&[unit(&[(1, 1.0)]), unit(&[(1, 1.0)]), unit(&[(1, 1.0)])]);
+        let edges = edges_of(&list);
+        let day = 86_400;
+        let dates = [Some(0), Some(2 * day), Some(4 * day)];
+        let labels = average_linkage(&list, &dates, Some(3 * day), &edges, 0.5);
+        assert_ne!(labels[0], labels[2]);
     }
 
     #[test]

@@ -125,11 +125,13 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
                 unlabelled += 1;
                 continue;
             };
+            // Labels are the ids `cluster` prints, so the confusion lists can
+            // be looked up in its output.
             let cluster = match story_of {
-                Some(story_of) => story_of[doc as usize],
-                None => run.kept_of[doc as usize],
+                Some(story_of) => storyhash::story::story_id(run.doc_id(story_of[doc as usize])),
+                None => storyhash::cluster::cluster_id(run.doc_id(run.kept_of[doc as usize])),
             };
-            predicted.push(cluster.to_string());
+            predicted.push(cluster);
             truth.push(label.to_string());
         }
         (predicted, truth, unlabelled, rejected)
@@ -177,7 +179,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
                                 r.truth.as_ref()?,
                             ))
                         })
-                        .map(|(doc, _)| rerun.kept_of[doc as usize].to_string())
+                        .map(|(doc, _)| {
+                            storyhash::cluster::cluster_id(
+                                rerun.doc_id(rerun.kept_of[doc as usize]),
+                            )
+                        })
                         .collect();
                     sweep.push((threshold, score(&p, &truth)));
                 }
