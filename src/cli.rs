@@ -22,11 +22,11 @@ pub struct Cli {
 pub enum Command {
     /// Write the input without its copies: kept lines byte for byte as read.
     Dedup(crate::cmd::dedup::DedupArgs),
-    /// One JSON line per input document: status, copy cluster, duplicate_of, similarity, reason.
+    /// One JSON line per input document: status, copy cluster, story cluster, duplicate_of, similarity, reason.
     Cluster(crate::cmd::cluster::ClusterArgs),
-    /// Parameters, totals, copy clusters and rejected records, as JSON or Markdown.
+    /// Parameters, totals, copy clusters, stories with their claims, rejected records, as JSON or Markdown.
     Report(crate::cmd::report::ReportArgs),
-    /// Time the copy tier against the floor (read, parse, tokenize, hash) at several thread counts.
+    /// Time the copy tier against the floor (read, parse, tokenize, hash), then the story tier, at several thread counts.
     Bench(crate::cmd::bench::BenchArgs),
     /// Score copy or story clusters against a labelled field: ARI, pairwise precision, recall, F1.
     Eval(crate::cmd::eval::EvalArgs),

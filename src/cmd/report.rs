@@ -1,4 +1,5 @@
-//! `storyhash report`: parameters, totals, copy clusters and rejects.
+//! `storyhash report`: parameters, totals, copy clusters, stories with their
+//! claims, and rejects.
 
 use crate::cli::CommonArgs;
 use crate::cmd::{Output, finish, run_copy_tier};
