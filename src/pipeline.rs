@@ -699,48 +699,23 @@ impl Pipeline {
             wanted[a as usize] = true;
             wanted[b as usize] = true;
         }
-        let mut sets = HashMap::new();
-        let mut next_record = 0usize;
         progress.stage("verify", inputs.total_bytes_if_uncompressed());
-        for_each_batch(inputs, &self.config, |batch| {
-            let first_record = next_record;
-            next_record += batch.records.len();
-            let found: Vec<(u32, Vec<u64>)> = batch
-                .records
-                .par_iter()
-                .enumerate()
-                .filter_map(|(position, record)| {
-                    let doc = scan.records.get(first_record + position)?.doc?;
-                    if !wanted[doc as usize] {
-                        return None;
-                    }
-                    let parsed = ingest::parse_record(
-                        batch.bytes(record),
-                        record.is_jsonl,
-                        &self.config.ingest.fields,
-                    )
-                    .ok()?;
-                    let mut shingler = Shingler::new(self.config.shingle.clone());
-                    let mut shingles = Vec::new();
-                    let mut lines = Vec::new();
-                    self.shingle_document(
-                        &parsed.text,
-                        &scan.recurring,
-                        &mut shingler,
-                        &mut lines,
-                        &mut shingles,
-                    );
-                    shingles.sort_unstable();
-                    shingles.dedup();
-                    Some((doc, shingles))
-                })
-                .collect();
-            sets.extend(found);
-            progress.advance(batch.bytes_read);
-            Ok(())
+        let found = self.map_documents(inputs, &scan.records, &wanted, progress, |text| {
+            let mut shingler = Shingler::new(self.config.shingle.clone());
+            let (mut shingles, mut lines) = (Vec::new(), Vec::new());
+            self.shingle_document(
+                text,
+                &scan.recurring,
+                &mut shingler,
+                &mut lines,
+                &mut shingles,
+            );
+            shingles.sort_unstable();
+            shingles.dedup();
+            shingles
         })?;
         progress.finish();
-        check_record_count(next_record, scan.records.len())?;
+        let mut sets: HashMap<u32, Vec<u64>> = found.into_iter().collect();
         for doc in wanted
             .iter()
             .enumerate()
@@ -788,6 +763,49 @@ impl Pipeline {
                 }))
             })
             .collect()
+    }
+}
+
+impl Pipeline {
+    /// One more pass over the input: `work` on the text of each document marked
+    /// in `wanted` (in parallel within a batch), results in document order.
+    fn map_documents<T: Send>(
+        &self,
+        inputs: &Inputs,
+        records: &[RecordOutcome],
+        wanted: &[bool],
+        progress: &dyn Progress,
+        work: impl Fn(&str) -> T + Sync,
+    ) -> Result<Vec<(u32, T)>> {
+        let mut out = Vec::new();
+        let mut next_record = 0usize;
+        for_each_batch(inputs, &self.config, |batch| {
+            let first_record = next_record;
+            next_record += batch.records.len();
+            let found: Vec<(u32, T)> = batch
+                .records
+                .par_iter()
+                .enumerate()
+                .filter_map(|(position, record)| {
+                    let doc = records.get(first_record + position)?.doc?;
+                    if !wanted[doc as usize] {
+                        return None;
+                    }
+                    let parsed = ingest::parse_record(
+                        batch.bytes(record),
+                        record.is_jsonl,
+                        &self.config.ingest.fields,
+                    )
+                    .ok()?;
+                    Some((doc, work(&parsed.text)))
+                })
+                .collect();
+            out.extend(found);
+            progress.advance(batch.bytes_read);
+            Ok(())
+        })?;
+        check_record_count(next_record, records.len())?;
+        Ok(out)
     }
 }
 
@@ -1273,41 +1291,19 @@ impl Pipeline {
                 wanted[doc as usize] = true;
             }
         }
-        let mut texts: HashMap<u32, MemberText> = HashMap::new();
-        let mut next_record = 0usize;
-        for_each_batch(inputs, &self.config, |batch| {
-            let first_record = next_record;
-            next_record += batch.records.len();
-            let found: Vec<(u32, MemberText)> = batch
-                .records
-                .par_iter()
-                .enumerate()
-                .filter_map(|(position, record)| {
-                    let doc = copy.records.get(first_record + position)?.doc?;
-                    if !wanted[doc as usize] {
-                        return None;
-                    }
-                    let parsed = ingest::parse_record(
-                        batch.bytes(record),
-                        record.is_jsonl,
-                        &self.config.ingest.fields,
-                    )
-                    .ok()?;
-                    let text = parsed.text.into_owned();
-                    let mut lines = Vec::new();
-                    boilerplate::kept_lines(
-                        &text,
-                        &copy.recurring,
-                        &self.config.boilerplate,
-                        &mut lines,
-                    );
-                    Some((doc, (text, lines)))
-                })
-                .collect();
-            texts.extend(found);
-            Ok(())
-        })?;
-        check_record_count(next_record, copy.records.len())?;
+        let texts: HashMap<u32, MemberText> = self
+            .map_documents(inputs, &copy.records, &wanted, &NoProgress, |text| {
+                let mut lines = Vec::new();
+                boilerplate::kept_lines(
+                    text,
+                    &copy.recurring,
+                    &self.config.boilerplate,
+                    &mut lines,
+                );
+                (text.to_owned(), lines)
+            })?
+            .into_iter()
+            .collect();
         let mut stories_list: Vec<(u32, Vec<u32>)> = members_of.into_iter().collect();
         stories_list.sort_unstable_by_key(|(label, _)| *label);
         let claims: Vec<(u32, Vec<crate::claims::Claim>)> = stories_list
