@@ -685,6 +685,12 @@ fn overlap(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Option<(usize, usize)>
     passes.then_some((shared, usize::MAX - a.len().max(b.len())))
 }
 
+/// Whether two sentences share at least four in five of their content words.
+fn near_identical(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
+    let shared = a.intersection(b).count();
+    shared * 5 >= a.len().max(b.len()) * 4
+}
+
 /// Whether two facts can be set against each other: numbers of one unit;
 /// times of one granularity (years with years, months with months, weekdays
 /// with weekdays), or a relative time ("next month", "soon") against a month
@@ -807,8 +813,11 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
                         },
                     ) = (x, y)
                     {
-                        // Only people without a namesake on the other side.
+                        // Only people without a namesake on the other side,
+                        // in sentences that are nearly the same (the same
+                        // title may name different people in looser matches).
                         if r == t
+                            && near_identical(&a.words, &b.words)
                             && p != q
                             && !people(&b.facts, r).contains(p)
                             && !people(&a.facts, t).contains(q)

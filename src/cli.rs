@@ -80,6 +80,9 @@ pub struct CommonArgs {
     /// JSON field holding the title.
     #[arg(long, default_value = "title")]
     pub title_field: String,
+    /// JSON field holding the source (outlet), shown in reports.
+    #[arg(long, default_value = "source")]
+    pub source_field: String,
     /// JSON fields holding the date, tried in order (comma-separated).
     #[arg(long, default_value = "date,published", value_delimiter = ',')]
     pub date_field: Vec<String>,
@@ -171,6 +174,7 @@ impl CommonArgs {
             text: self.text_field.clone(),
             title: self.title_field.clone(),
             date: self.date_field.clone(),
+            source: self.source_field.clone(),
             truth: None,
         };
         config.ingest.max_doc_bytes = self.max_doc_bytes;

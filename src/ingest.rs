@@ -37,6 +37,8 @@ pub struct FieldNames {
     pub title: String,
     /// Date fields, tried in order (optional).
     pub date: Vec<String>,
+    /// Source (outlet) field (optional).
+    pub source: String,
     /// A label field read for `storyhash eval` (optional).
     pub truth: Option<String>,
 }
@@ -48,6 +50,7 @@ impl Default for FieldNames {
             text: "text".into(),
             title: "title".into(),
             date: vec!["date".into(), "published".into()],
+            source: "source".into(),
             truth: None,
         }
     }
@@ -602,6 +605,8 @@ pub struct ParsedDoc<'a> {
     pub date: Option<Cow<'a, str>>,
     /// The label of the truth field, when one is configured and present.
     pub truth: Option<Cow<'a, str>>,
+    /// The source (outlet), when present.
+    pub source: Option<Cow<'a, str>>,
 }
 
 /// Why a record could not be parsed, with its id when the id could be read.
@@ -637,6 +642,7 @@ pub fn parse_record<'a>(
             title: None,
             date: None,
             truth: None,
+            source: None,
         });
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
@@ -686,6 +692,7 @@ pub fn parse_record<'a>(
         title: optional(found.title),
         date: optional(found.date),
         truth: optional(found.truth),
+        source: optional(found.source),
     })
 }
 
@@ -716,6 +723,7 @@ struct Found<'a> {
     date: FieldValue<'a>,
     date_rank: usize,
     truth: FieldValue<'a>,
+    source: FieldValue<'a>,
 }
 
 struct DocSeed<'f> {
@@ -748,6 +756,7 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
             date: FieldValue::Absent,
             date_rank: usize::MAX,
             truth: FieldValue::Absent,
+            source: FieldValue::Absent,
         };
         let fields = self.fields;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
@@ -759,6 +768,8 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
                 found.id = map.next_value_seed(Field { numbers: true })?;
             } else if key == fields.title {
                 found.title = map.next_value_seed(Field { numbers: false })?;
+            } else if key == fields.source {
+                found.source = map.next_value_seed(Field { numbers: true })?;
             } else if fields.truth.as_deref() == Some(key) {
                 found.truth = map.next_value_seed(Field { numbers: true })?;
             } else if let Some(rank) = fields.date.iter().position(|name| name == key) {

@@ -83,6 +83,8 @@ pub struct RecordOutcome {
     pub id: Option<Box<str>>,
     /// The label of the truth field (`storyhash eval`), when configured and present.
     pub truth: Option<Box<str>>,
+    /// The document's source (outlet), when the record names one.
+    pub source: Option<Box<str>>,
 }
 
 /// Totals of a run; they always add up: `records = kept + duplicates + rejected`.
@@ -371,6 +373,7 @@ impl Pipeline {
                     reason: None,
                     id: None,
                     truth: None,
+                    source: None,
                 };
                 match item {
                     ScanItem::Rejected { id, reason } => {
@@ -382,8 +385,10 @@ impl Pipeline {
                         key,
                         short_lines,
                         truth,
+                        source,
                     } => {
                         outcome.truth = truth;
+                        outcome.source = source;
                         let doc = scan.docs.len() as u32;
                         let earlier = ids.first_with(&id, doc, |earlier| {
                             let record = scan.docs[earlier as usize].record as usize;
@@ -479,6 +484,7 @@ impl Pipeline {
         ScanItem::Document {
             id,
             truth: parsed.truth.as_deref().map(Box::from),
+            source: parsed.source.as_deref().map(Box::from),
             key: KeepKey {
                 date: parsed.date.as_deref().and_then(ingest::parse_date),
                 text_len: parsed.text.len() as u64,
@@ -907,6 +913,7 @@ enum ScanItem {
         key: KeepKey,
         short_lines: Vec<u64>,
         truth: Option<Box<str>>,
+        source: Option<Box<str>>,
     },
 }
 

@@ -144,6 +144,10 @@ pub struct StoryReport {
 pub struct StoryMember {
     /// Document id.
     pub id: String,
+    /// Its source (outlet), when the input names one.
+    pub source: Option<String>,
+    /// Its date (YYYY-MM-DD, UTC), when it has one.
+    pub date: Option<String>,
     /// Its copy cluster.
     pub copy_cluster: String,
     /// Kept or duplicate.
@@ -276,6 +280,8 @@ fn story_reports(
             .or_default()
             .push(StoryMember {
                 id: run.doc_id(doc).to_owned(),
+                source: record.source.as_deref().map(str::to_owned),
+                date: run.keys[doc as usize].date.map(format_date),
                 copy_cluster: cluster_id(run.doc_id(run.kept_of[doc as usize])),
                 status,
             });
@@ -554,6 +560,27 @@ fn write_claims_markdown(out: &mut String, story: &StoryReport) {
     let _ = writeln!(out);
 }
 
+/// A day from seconds since the epoch (UTC), the inverse of Hinnant's
+/// days-from-civil.
+fn format_date(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn status_name(status: Status) -> &'static str {
     match status {
         Status::Kept => "kept",
@@ -582,4 +609,164 @@ fn escape(text: &str) -> String {
     text.replace('|', "\\|")
         .replace(['\n', '\r'], " ")
         .replace('`', "\u{2035}")
+}
+
+/// Escapes text for HTML.
+fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The sentence of a piece of evidence with its value's words marked.
+fn marked_sentence(evidence: &crate::claims::Evidence) -> String {
+    match evidence.sentence.find(&evidence.text) {
+        Some(at) => format!(
+            "{}<mark>{}</mark>{}",
+            html(&evidence.sentence[..at]),
+            html(&evidence.text),
+            html(&evidence.sentence[at + evidence.text.len()..])
+        ),
+        None => html(&evidence.sentence),
+    }
+}
+
+const HTML_STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222;padding:0 1rem}\
+h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2.5rem}\
+h3{font-size:1.05rem;margin:1.2rem 0 .4rem}table{border-collapse:collapse;width:100%;margin:.4rem 0}\
+td,th{border:1px solid #ddd;padding:.35rem .5rem;vertical-align:top;text-align:left}th{background:#f4f4f4}\
+mark{background:#ffd54f;padding:0 .15rem;border-radius:2px}.conflict{border-left:4px solid #d32f2f;padding-left:.8rem;margin:1rem 0}\
+.unique{border-left:4px solid #1976d2;padding-left:.8rem}.agreed{border-left:4px solid #388e3c;padding-left:.8rem}\
+.meta{color:#666;font-size:.85rem}.caption{font-style:italic}code{font-size:.85rem}";
+
+/// Renders the report as one self-contained HTML file (inline style, no script,
+/// no external resource): for each story, its members with source and date,
+/// then the conflicting claims with the sentences side by side and the
+/// differing values marked, then the unique claims, then the agreed ones.
+pub fn to_html(report: &Report) -> String {
+    let mut out = String::new();
+    let totals = &report.totals;
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>storyhash report</title><style>{HTML_STYLE}</style></head><body>\n<h1>storyhash report</h1>\n<p>{} records: {} kept, {} duplicates in {} copy clusters, {} rejected; {} {} of two or more documents.</p>\n",
+        totals.records,
+        totals.kept,
+        totals.duplicates,
+        totals.copy_clusters,
+        totals.rejected,
+        report.stories.len(),
+        if report.stories.len() == 1 {
+            "story"
+        } else {
+            "stories"
+        }
+    );
+    for story in &report.stories {
+        let count = |class: &str| story.claim_counts.get(class).copied().unwrap_or(0);
+        let _ = write!(
+            out,
+            "<h2>Story <code>{}</code>: {} documents</h2>\n<p class=\"meta\">{} conflicting, {} unique, {} agreed claims</p>\n<table><tr><th>document</th><th>source</th><th>date</th><th>copy cluster</th><th>status</th></tr>\n",
+            html(&story.id),
+            story.size,
+            count("conflicting"),
+            count("unique"),
+            count("agreed")
+        );
+        for member in &story.members {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                html(&member.id),
+                html(member.source.as_deref().unwrap_or("-")),
+                html(member.date.as_deref().unwrap_or("-")),
+                html(&member.copy_cluster),
+                status_name(member.status)
+            );
+        }
+        out.push_str("</table>\n");
+        let sections = [
+            (ClaimClass::Conflicting, "Conflicting claims", "conflict"),
+            (ClaimClass::Unique, "Said by one source only", "unique"),
+            (ClaimClass::Agreed, "Agreed", "agreed"),
+        ];
+        for (class, title, css) in sections {
+            let claims: Vec<&Claim> = story.claims.iter().filter(|c| c.class == class).collect();
+            if claims.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "<h3>{title} ({})</h3>", claims.len());
+            for claim in claims {
+                let subject = if claim.subject.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of {}", html(&claim.subject))
+                };
+                let _ = write!(
+                    out,
+                    "<div class=\"{css}\"><p><strong>{}{subject}</strong></p><table>",
+                    html(&claim.fact_type)
+                );
+                let heading = |evidence: &crate::claims::Evidence| {
+                    format!(
+                        "{} <span class=\"meta\">chars {}-{}{}</span>",
+                        html(&evidence.source),
+                        evidence.sentence_chars[0],
+                        evidence.sentence_chars[1],
+                        if evidence.kind == crate::claims::SentenceKind::Caption {
+                            ", caption"
+                        } else {
+                            ""
+                        }
+                    )
+                };
+                let cell_class = |evidence: &crate::claims::Evidence| {
+                    if evidence.kind == crate::claims::SentenceKind::Caption {
+                        " class=\"caption\""
+                    } else {
+                        ""
+                    }
+                };
+                if claim.evidence.len() <= 3 {
+                    // Side by side.
+                    out.push_str("<tr>");
+                    for evidence in &claim.evidence {
+                        let _ = write!(out, "<th>{}</th>", heading(evidence));
+                    }
+                    out.push_str("</tr><tr>");
+                    for evidence in &claim.evidence {
+                        let _ = write!(
+                            out,
+                            "<td{}>{}</td>",
+                            cell_class(evidence),
+                            marked_sentence(evidence)
+                        );
+                    }
+                    out.push_str("</tr>");
+                } else {
+                    // Many sources: one row each, so the page stays readable.
+                    for evidence in &claim.evidence {
+                        let _ = write!(
+                            out,
+                            "<tr><th style=\"width:16rem\">{}</th><td{}>{}</td></tr>",
+                            heading(evidence),
+                            cell_class(evidence),
+                            marked_sentence(evidence)
+                        );
+                    }
+                }
+                out.push_str("</table></div>\n");
+            }
+        }
+    }
+    out.push_str("</body></html>\n");
+    out
 }

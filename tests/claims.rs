@@ -312,3 +312,97 @@ fn injected_conflicts_are_found_with_recall_0_9_and_precision_0_8() {
     assert!(recall >= 0.9, "recall {recall}");
     assert!(precision >= 0.8, "precision {precision}");
 }
+
+fn seeds_html(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("seeds.html");
+    Command::cargo_bin("storyhash")
+        .expect("binary")
+        .args([
+            "report",
+            &fixture("seeds.jsonl"),
+            "-q",
+            "--format",
+            "html",
+            "-o",
+        ])
+        .arg(&path)
+        .assert()
+        .success();
+    path
+}
+
+#[test]
+fn the_html_report_is_self_contained_and_marks_the_differing_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let html = std::fs::read_to_string(seeds_html(dir.path())).expect("html");
+    // Nothing to fetch: no script, no stylesheet link, no external address.
+    for forbidden in [
+        "<script", "<link", "src=", "http://", "https://", "@import", "url(",
+    ] {
+        assert!(!html.contains(forbidden), "{forbidden}");
+    }
+    // Conflicting claims come first and their values are marked.
+    let conflicts = html.find("Conflicting claims").expect("conflicts section");
+    let unique = html
+        .find("Said by one source only")
+        .expect("unique section");
+    assert!(conflicts < unique);
+    for value in [
+        "<mark>soon</mark>",
+        "<mark>next month</mark>",
+        "<mark>October</mark>",
+        "<mark>Ambassador Wang Yi</mark>",
+    ] {
+        assert!(html.contains(value), "{value}");
+    }
+}
+
+/// Renders the seeds' HTML report in headless Chromium and checks that it made
+/// a screenshot. CI installs Debian's chromium (`.ci/run`); on a machine
+/// without it the test says so and checks nothing else.
+#[test]
+fn the_html_report_renders_in_headless_chromium() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|path| std::path::Path::new(path).exists());
+    let Some(chromium) = chromium else {
+        println!("chromium is not installed: the rendering check did not run");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium (.ci/run)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = seeds_html(dir.path());
+    let shot = dir.path().join("seeds.png");
+    let profile = dir.path().join("profile");
+    let status = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1200,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .status()
+        .expect("chromium runs");
+    assert!(status.success());
+    let png = std::fs::read(&shot).expect("screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+    if let Some(keep) = std::env::var_os("STORYHASH_SCREENSHOT") {
+        std::fs::copy(&shot, keep).expect("copy screenshot");
+    }
+}

@@ -16,6 +16,8 @@ pub enum ReportFormat {
     Json,
     /// Markdown, for a CI step summary.
     Md,
+    /// One self-contained HTML file to read in a browser.
+    Html,
 }
 
 /// Flags of `report`.
@@ -59,6 +61,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             json
         }
         ReportFormat::Md => report::to_markdown(&built),
+        ReportFormat::Html => report::to_html(&built),
     };
     out.write_all(text.as_bytes())
         .map_err(|e| Error::io(out.name(), e))?;
