@@ -190,6 +190,16 @@ pub enum Fact {
         /// As written.
         text: String,
     },
+    /// Quoted speech and who said it.
+    Quote {
+        /// The speaker, lowercased ("putin"); empty when no speaker is named
+        /// next to the quote.
+        speaker: String,
+        /// The quoted words, normalized (lowercase, single spaces).
+        words: String,
+        /// As written, quotes included.
+        text: String,
+    },
     /// A person with the title or role given before their name.
     Role {
         /// The person, lowercased ("wang yi").
@@ -207,6 +217,7 @@ impl Fact {
         match self {
             Self::Number { .. } => "number",
             Self::Time { .. } => "time",
+            Self::Quote { .. } => "quote",
             Self::Role { .. } => "role",
         }
     }
@@ -217,6 +228,7 @@ impl Fact {
         match self {
             Self::Number { value, unit, .. } => format!("{value} {unit}"),
             Self::Time { value, .. } => value.clone(),
+            Self::Quote { words, .. } => words.clone(),
             Self::Role { role, .. } => role.clone(),
         }
     }
@@ -224,7 +236,10 @@ impl Fact {
     /// How it was written.
     pub fn text(&self) -> &str {
         match self {
-            Self::Number { text, .. } | Self::Time { text, .. } | Self::Role { text, .. } => text,
+            Self::Number { text, .. }
+            | Self::Time { text, .. }
+            | Self::Quote { text, .. }
+            | Self::Role { text, .. } => text,
         }
     }
 }
@@ -540,7 +555,117 @@ pub fn facts(sentence: &str) -> Vec<Fact> {
         index += 1;
     }
     out.extend(roles(sentence, &words, &lower));
+    out.extend(quotes(sentence));
     out
+}
+
+/// Jaccard overlap of the words of two normalized quotes.
+fn word_overlap(a: &str, b: &str) -> f64 {
+    let left: BTreeSet<&str> = a.split(' ').collect();
+    let right: BTreeSet<&str> = b.split(' ').collect();
+    let union = left.union(&right).count();
+    if union == 0 {
+        0.0
+    } else {
+        left.intersection(&right).count() as f64 / union as f64
+    }
+}
+
+/// Verbs of speech that tie a quote to its speaker.
+const SPEECH_VERBS: &[&str] = &[
+    "said", "says", "told", "added", "asked", "wrote", "declared",
+];
+
+/// Quoted speech of three or more words, with the speaker named beside it:
+/// `“...,” Putin said`, `“...,” said Mr. Wang`, or `Putin said: “...”`.
+fn quotes(sentence: &str) -> Vec<Fact> {
+    let mut out = Vec::new();
+    let mut rest = sentence;
+    let mut offset = 0;
+    while let Some(open) = rest.find(['“', '"']) {
+        let quote_char = if rest[open..].starts_with('“') {
+            '”'
+        } else {
+            '"'
+        };
+        let inner_start = open + rest[open..].chars().next().map_or(1, char::len_utf8);
+        let Some(close) = rest[inner_start..].find(quote_char) else {
+            break;
+        };
+        let inner_end = inner_start + close;
+        let inner = &rest[inner_start..inner_end];
+        let after = inner_end + quote_char.len_utf8();
+        let quoted_words: Vec<String> = inner
+            .split_whitespace()
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        if quoted_words.len() >= 3 {
+            let speaker = speaker_after(&rest[after..]).or_else(|| speaker_before(&rest[..open]));
+            out.push(Fact::Quote {
+                speaker: speaker.unwrap_or_default(),
+                words: quoted_words.join(" "),
+                text: sentence[offset + open..offset + after].to_owned(),
+            });
+        }
+        offset += after;
+        rest = &rest[after..];
+    }
+    out
+}
+
+/// The name in `, Putin said` or `, said Mr. Wang` right after a quote.
+fn speaker_after(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().take(5).collect();
+    let clean = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.')
+            .to_owned()
+    };
+    let is_name = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let verb_at = words
+        .iter()
+        .position(|w| SPEECH_VERBS.contains(&clean(w).to_lowercase().as_str()))?;
+    let name: Vec<String> = if verb_at == 0 {
+        words[1..]
+            .iter()
+            .map(|w| clean(w))
+            .take_while(|w| is_name(w))
+            .collect()
+    } else {
+        words[..verb_at]
+            .iter()
+            .map(|w| clean(w))
+            .filter(|w| is_name(w))
+            .collect()
+    };
+    let name: Vec<&str> = name
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !matches!(*w, "Mr." | "Mrs." | "Ms." | "Mr" | "Mrs" | "Ms"))
+        .collect();
+    name.last()
+        .map(|last| last.trim_end_matches('.').to_lowercase())
+}
+
+/// The name in `Putin said: “...”` right before a quote.
+fn speaker_before(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().rev().take(4).collect();
+    let verb_at = words.iter().position(|w| {
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        SPEECH_VERBS.contains(&w.as_str())
+    })?;
+    let name = words
+        .get(verb_at + 1)?
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    name.chars()
+        .next()
+        .is_some_and(char::is_uppercase)
+        .then(|| name.to_lowercase())
 }
 
 /// "Title Name Name": a known role, then two or more capitalized words.
@@ -575,9 +700,16 @@ fn roles(sentence: &str, words: &[(&str, std::ops::Range<usize>)], lower: &[Stri
         if name_end - name_start >= 2 {
             let person = lower[name_start..name_end].join(" ");
             let text = &sentence[words[index].1.start..words[name_end - 1].1.end];
+            // Abbreviated titles compare as their full form.
+            let role = match *role {
+                "sen" => "senator",
+                "rep" => "representative",
+                "gov" => "governor",
+                other => other,
+            };
             out.push(Fact::Role {
                 person,
-                role: (*role).to_owned(),
+                role: role.to_owned(),
                 text: text.to_owned(),
             });
             index = name_end;
@@ -835,6 +967,44 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
                     }
                 }
             }
+            // One speaker quoted in aligned sentences: the same words agree;
+            // words that mostly overlap but differ are a conflict (a quote
+            // rendered differently); different quotes are simply different.
+            for x in a.facts.iter().filter(|f| f.kind() == "quote") {
+                for y in b.facts.iter().filter(|f| f.kind() == "quote") {
+                    let (
+                        Fact::Quote {
+                            speaker: p,
+                            words: u,
+                            ..
+                        },
+                        Fact::Quote {
+                            speaker: q,
+                            words: v,
+                            ..
+                        },
+                    ) = (x, y)
+                    else {
+                        continue;
+                    };
+                    if p.is_empty() || p != q {
+                        continue;
+                    }
+                    let class = if u == v {
+                        ClaimClass::Agreed
+                    } else if word_overlap(u, v) >= 0.5 {
+                        ClaimClass::Conflicting
+                    } else {
+                        continue;
+                    };
+                    claims.push(Claim {
+                        class,
+                        fact_type: "quote".into(),
+                        subject: p.clone(),
+                        evidence: vec![evidence(a, x), evidence(b, y)],
+                    });
+                }
+            }
             for kind in ["time", "number"] {
                 let left: Vec<&Fact> = a.facts.iter().filter(|f| f.kind() == kind).collect();
                 let right: Vec<&Fact> = b.facts.iter().filter(|f| f.kind() == kind).collect();
@@ -898,10 +1068,14 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
     // Sentences with no counterpart anywhere: their facts are one source's alone.
     for (info, _) in infos.iter().zip(&has_counterpart).filter(|(_, has)| !**has) {
         for fact in info.facts.iter().filter(|f| f.kind() != "role") {
+            let subject = match fact {
+                Fact::Quote { speaker, .. } => speaker.clone(),
+                _ => String::new(),
+            };
             claims.push(Claim {
                 class: ClaimClass::Unique,
                 fact_type: fact.kind().to_owned(),
-                subject: String::new(),
+                subject,
                 evidence: vec![evidence(info, fact)],
             });
         }
@@ -1044,6 +1218,24 @@ mod tests {
             caption
                 .iter()
                 .any(|f| matches!(f, Fact::Role { role, .. } if role == "ambassador"))
+        );
+    }
+
+    #[test]
+    fn quotes_carry_their_speaker() {
+        let found = facts("“We are ready to deepen cooperation,” Wang said on Monday.");
+        assert!(found.iter().any(|f| matches!(f, Fact::Quote { speaker, words, .. } if speaker == "wang" && words == "we are ready to deepen cooperation")));
+        let found = facts("Putin said: \"Relations are proceeding as planned.\"");
+        assert!(
+            found
+                .iter()
+                .any(|f| matches!(f, Fact::Quote { speaker, .. } if speaker == "putin"))
+        );
+        let found = facts("“It is a good day,” said Mr. Steele.");
+        assert!(
+            found
+                .iter()
+                .any(|f| matches!(f, Fact::Quote { speaker, .. } if speaker == "steele"))
         );
     }
 

@@ -204,10 +204,16 @@ fn change(text: &str, kind: usize) -> Option<(String, (String, String))> {
                 if rest.len() != 2 || !rest.iter().all(|w| proper(w)) {
                     continue;
                 }
-                let role = old.trim().trim_end_matches('.').to_lowercase();
+                // Titles as the claims stage names them (abbreviations expanded).
+                let full = |title: &str| match title.trim().trim_end_matches('.') {
+                    "Gov" => "governor".to_owned(),
+                    "Sen" => "senator".to_owned(),
+                    other => other.to_lowercase(),
+                };
+                let role = full(old);
                 if kind == 3 {
                     out.replace_range(at..at + old.len(), new);
-                    return Some((out, (role, new.trim().trim_end_matches('.').to_lowercase())));
+                    return Some((out, (role, full(new))));
                 }
                 let name_at = at + old.len();
                 let name = format!("{} {}", rest[0], rest[1]);
