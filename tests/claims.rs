@@ -3,13 +3,11 @@
 
 #![allow(clippy::print_stdout)]
 
+mod common;
 use assert_cmd::Command;
+use common::fixture;
 use serde_json::Value;
 use storyhash::claims::{ClaimClass, Member, story_claims};
-
-fn fixture(path: &str) -> String {
-    format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
-}
 
 fn seeds_report() -> Value {
     let output = Command::cargo_bin("storyhash")

@@ -1,13 +1,11 @@
 //! End-to-end tests of the `storyhash` binary on the shipped fixtures.
 
+mod common;
 use assert_cmd::Command;
+use common::fixture;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-fn fixture(path: &str) -> String {
-    format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
-}
 
 fn storyhash() -> Command {
     let mut command = Command::cargo_bin("storyhash").expect("binary is built");

@@ -3,13 +3,11 @@
 //! read from, the check half, and the whole; copies nesting inside stories; and
 //! the seeds, which need dates to be told apart.
 
+mod common;
 use assert_cmd::Command;
+use common::fixture;
 use serde_json::Value;
 use std::collections::HashMap;
-
-fn fixture(path: &str) -> String {
-    format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
-}
 
 fn eval(args: &[&str]) -> Value {
     let output = Command::cargo_bin("storyhash")
