@@ -730,7 +730,7 @@ pub fn content_words(sentence: &str, normalizer: &mut Normalizer) -> BTreeSet<St
     normalizer.tokens(sentence, |token| {
         if token.len() < 3
             || token.bytes().all(|b| b.is_ascii_digit())
-            || crate::story::is_stop(token)
+            || crate::story::is_stopword(token)
             || number_word(token).is_some()
             || MONTHS.contains(&token)
             || WEEKDAYS.contains(&token)
@@ -741,7 +741,7 @@ pub fn content_words(sentence: &str, normalizer: &mut Normalizer) -> BTreeSet<St
         {
             return;
         }
-        out.insert(crate::story::stem_word(token).to_owned());
+        out.insert(crate::story::stem(token).to_owned());
     });
     out
 }

@@ -257,7 +257,8 @@ fn word_key(word: &str) -> Option<u128> {
     Some(u128::from_le_bytes(key))
 }
 
-fn is_stopword(word: &str) -> bool {
+/// Whether a lowercase word is one of the stopwords the story tier ignores.
+pub fn is_stopword(word: &str) -> bool {
     static KEYS: std::sync::OnceLock<Vec<u128>> = std::sync::OnceLock::new();
     let keys = KEYS.get_or_init(|| {
         let mut keys: Vec<u128> = STOPWORDS.iter().filter_map(|word| word_key(word)).collect();
@@ -267,19 +268,9 @@ fn is_stopword(word: &str) -> bool {
     word_key(word).is_some_and(|key| keys.binary_search(&key).is_ok())
 }
 
-/// Whether a lowercase word is one of the stopwords the story tier ignores.
-pub fn is_stop(word: &str) -> bool {
-    is_stopword(word)
-}
-
-/// The story tier's light stem of a lowercase word.
-pub fn stem_word(word: &str) -> &str {
-    stem(word)
-}
-
 /// Light stemming: plural, -ing and -ed endings, so "visits", "visiting" and
 /// "visited" meet; nothing clever, nothing language-specific beyond English.
-fn stem(word: &str) -> &str {
+pub fn stem(word: &str) -> &str {
     let strip =
         |suffix: &str, keep: usize| word.strip_suffix(suffix).filter(|stem| stem.len() >= keep);
     if let Some(stem) = strip("ing", 4).or_else(|| strip("ed", 4)) {

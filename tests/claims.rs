@@ -4,14 +4,12 @@
 #![allow(clippy::print_stdout)]
 
 mod common;
-use assert_cmd::Command;
-use common::fixture;
+use common::{fixture, storyhash};
 use serde_json::Value;
 use storyhash::claims::{ClaimClass, Member, story_claims};
 
 fn seeds_report() -> Value {
-    let output = Command::cargo_bin("storyhash")
-        .expect("binary")
+    let output = storyhash()
         .args(["report", &fixture("seeds.jsonl"), "-q"])
         .output()
         .expect("runs");
@@ -319,8 +317,7 @@ fn injected_conflicts_are_found_with_recall_0_9_and_precision_0_8() {
 
 fn seeds_html(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("seeds.html");
-    Command::cargo_bin("storyhash")
-        .expect("binary")
+    storyhash()
         .args([
             "report",
             &fixture("seeds.jsonl"),

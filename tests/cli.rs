@@ -1,17 +1,10 @@
 //! End-to-end tests of the `storyhash` binary on the shipped fixtures.
 
 mod common;
-use assert_cmd::Command;
-use common::fixture;
+use common::{fixture, storyhash};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-fn storyhash() -> Command {
-    let mut command = Command::cargo_bin("storyhash").expect("binary is built");
-    command.env_remove("RUST_LOG");
-    command
-}
 
 /// Runs a subcommand quietly, asserts success, and returns its stdout.
 fn stdout_of(subcommand: &str, args: &[&str]) -> Vec<u8> {

@@ -4,14 +4,12 @@
 //! the seeds, which need dates to be told apart.
 
 mod common;
-use assert_cmd::Command;
-use common::fixture;
+use common::{fixture, storyhash};
 use serde_json::Value;
 use std::collections::HashMap;
 
 fn eval(args: &[&str]) -> Value {
-    let output = Command::cargo_bin("storyhash")
-        .expect("binary")
+    let output = storyhash()
         .arg("eval")
         .args(args)
         .args(["--json", "--quiet"])
@@ -58,8 +56,7 @@ fn the_time_window_keeps_same_topic_events_apart() {
 
 #[test]
 fn every_copy_cluster_lies_inside_one_story() {
-    let output = Command::cargo_bin("storyhash")
-        .expect("binary")
+    let output = storyhash()
         .args(["cluster", &fixture("neardup/dev.jsonl"), "-q"])
         .output()
         .expect("runs");

@@ -4,3 +4,8 @@
 pub fn fixture(path: &str) -> String {
     format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The `storyhash` binary, ready for arguments.
+pub fn storyhash() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("storyhash").expect("binary is built")
+}
