@@ -30,6 +30,8 @@ pub enum Command {
     Bench(crate::cmd::bench::BenchArgs),
     /// Score copy or story clusters against a labelled field: ARI, pairwise precision, recall, F1.
     Eval(crate::cmd::eval::EvalArgs),
+    /// Write a deterministic, labelled synthetic dump (copy_of, story) of any size, optionally gzip or zstd.
+    Synth(crate::cmd::synth::SynthArgs),
 }
 
 /// Input format flag.

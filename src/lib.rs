@@ -51,3 +51,4 @@ pub mod pipeline;
 pub mod report;
 pub mod shingle;
 pub mod story;
+pub mod synth;

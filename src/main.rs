@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         cli::Command::Report(args) => cmd::report::run(args),
         cli::Command::Bench(args) => cmd::bench::run(args),
         cli::Command::Eval(args) => cmd::eval::run(args),
+        cli::Command::Synth(args) => cmd::synth::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -30,8 +30,13 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub common: CommonArgs,
     /// The JSON field holding each document's true group.
-    #[arg(long, value_name = "FIELD")]
-    pub truth: String,
+    #[arg(long, value_name = "FIELD", required_unless_present = "copy_of")]
+    pub truth: Option<String>,
+    /// The JSON field naming the id of the document each one copies (`null` or
+    /// absent: an original), as `storyhash synth` writes `copy_of`; its true
+    /// group is its original's id, or its own.
+    #[arg(long, value_name = "FIELD", conflicts_with = "truth")]
+    pub copy_of: Option<String>,
     /// Which clusters to score.
     #[arg(long, value_enum, default_value = "story")]
     pub tier: Tier,
@@ -104,7 +109,12 @@ fn confusion(predicted: &[String], truth: &[String]) -> (Vec<Confusion>, Vec<Con
 /// Runs the tiers and prints the scores.
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let mut common_config = args.common.config();
-    common_config.ingest.fields.truth = Some(args.truth.clone());
+    let (field, pointer) = match (&args.truth, &args.copy_of) {
+        (Some(field), _) => (field.clone(), false),
+        (None, Some(field)) => (field.clone(), true),
+        (None, None) => return Err(Error::Config("give --truth or --copy-of".into())),
+    };
+    common_config.ingest.fields.truth = Some(field.clone());
     let ran = run_copy_tier_with(&args.common, common_config)?;
     let run = &ran.run;
     let stories = match args.tier {
@@ -121,7 +131,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
                 rejected += 1;
                 continue;
             };
-            let Some(label) = &record.truth else {
+            let Some(label) = true_label(record, pointer) else {
                 unlabelled += 1;
                 continue;
             };
@@ -140,8 +150,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let (predicted, truth, unlabelled, rejected) = labels_at(story_of);
     if predicted.is_empty() {
         return Err(Error::Config(format!(
-            "no document has the field `{}`",
-            args.truth
+            "no document has the field `{field}`"
         )));
     }
     let scores = score(&predicted, &truth);
@@ -176,7 +185,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
                         .filter_map(|r| {
                             Some((
                                 r.doc.filter(|&d| !rerun.late_rejected[d as usize])?,
-                                r.truth.as_ref()?,
+                                true_label(r, pointer)?,
                             ))
                         })
                         .map(|(doc, _)| {
@@ -208,6 +217,16 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     };
     print(&evaluation, args.json).map_err(|e| Error::io("<stdout>", e))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A record's true group: its label, or with `pointer` (`--copy-of`) the id
+/// of the original it copies, or its own id when it is an original.
+fn true_label(record: &storyhash::pipeline::RecordOutcome, pointer: bool) -> Option<String> {
+    match (&record.truth, pointer) {
+        (Some(label), _) => Some(label.to_string()),
+        (None, true) => record.id.as_deref().map(str::to_owned),
+        (None, false) => None,
+    }
 }
 
 fn run_copy_tier_with(

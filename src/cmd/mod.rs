@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod dedup;
 pub mod eval;
 pub mod report;
+pub mod synth;
 
 use crate::cli::CommonArgs;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
