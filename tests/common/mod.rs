@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 
-/// The path of a shipped fixture.
+/// The path of a shipped fixture (not every test file needs one).
+#[allow(dead_code)]
 pub fn fixture(path: &str) -> String {
     format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
 }
