@@ -67,7 +67,7 @@ pub enum VerifyFlag {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Input files or folders (JSONL or plain text, optionally gzip/zstd); `-` is stdin.
-    #[arg(required = true, value_name = "IN")]
+    #[arg(value_name = "IN")]
     pub inputs: Vec<String>,
 
     /// Input format.
@@ -147,9 +147,10 @@ pub struct CommonArgs {
     /// Stop at the first rejected document.
     #[arg(long)]
     pub strict: bool,
-    /// Worker threads (0: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads (0: one per core). `bench` takes a comma-separated list
+    /// and measures each.
+    #[arg(long, default_value = "0", value_delimiter = ',')]
+    pub threads: Vec<usize>,
     /// No progress bars and no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -163,6 +164,16 @@ pub struct CommonArgs {
 }
 
 impl CommonArgs {
+    /// The one thread count of a run (every command but `bench` takes one).
+    pub fn thread_count(&self) -> Result<usize, storyhash::error::Error> {
+        match self.threads.as_slice() {
+            [count] => Ok(*count),
+            _ => Err(storyhash::error::Error::Config(
+                "--threads takes one number here (a list only for bench)".into(),
+            )),
+        }
+    }
+
     /// The run's configuration (validated later by `Pipeline::new`).
     pub fn config(&self) -> Config {
         let mut config = Config::default().with_seed(self.seed);

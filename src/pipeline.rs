@@ -953,10 +953,26 @@ pub struct FloorStats {
     pub documents: u64,
     /// Decoded bytes read.
     pub bytes: u64,
-    /// Shingles hashed.
+    /// Shingles hashed (tokens at [`Depth::Normalize`]).
     pub shingles: u64,
-    /// Sum of all shingle hashes, so that no work can be skipped.
+    /// Sum of the last stage's outputs, so that no work can be skipped.
     pub checksum: u64,
+}
+
+/// How far a benchmark pass goes: each depth does the work of the one before
+/// it and one stage more, so the difference of two passes' times is the cost of
+/// that stage alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Depth {
+    /// Read the input and parse each record.
+    ReadParse,
+    /// And split the text into normalized tokens.
+    Normalize,
+    /// And hash each shingle once (the floor).
+    Shingle,
+    /// And compute each document's MinHash signature.
+    Signature,
 }
 
 /// The cost floor of the copy tier, for benchmarks: read, parse, tokenize and
@@ -964,14 +980,29 @@ pub struct FloorStats {
 /// hash as the pipeline, and nothing else (no boilerplate pass, no signature, no
 /// LSH, no output).
 pub fn floor_pass(inputs: &Inputs, config: &Config) -> Result<FloorStats> {
+    depth_pass(inputs, config, Depth::Shingle)
+}
+
+/// One pass over the input doing the stages up to `depth` on every record that
+/// parses (see [`Depth`]), with the pipeline's own reader, parser, tokenizer,
+/// shingle hash and signature.
+pub fn depth_pass(inputs: &Inputs, config: &Config, depth: Depth) -> Result<FloorStats> {
+    let hasher = MinHasher::new(config.minhash.clone());
     let mut stats = FloorStats::default();
     for_each_batch(inputs, config, |batch| {
         let (documents, shingles, checksum) = batch
             .records
             .par_iter()
             .map_init(
-                || (Shingler::new(config.shingle.clone()), Vec::new()),
-                |(shingler, hashes), record| {
+                || {
+                    (
+                        Shingler::new(config.shingle.clone()),
+                        Normalizer::new(),
+                        Vec::new(),
+                        vec![0u32; hasher.num_hashes()],
+                    )
+                },
+                |(shingler, normalizer, hashes, signature), record| {
                     let Ok(parsed) = ingest::parse_record(
                         batch.bytes(record),
                         record.is_jsonl,
@@ -979,10 +1010,30 @@ pub fn floor_pass(inputs: &Inputs, config: &Config) -> Result<FloorStats> {
                     ) else {
                         return (0u64, 0u64, 0u64);
                     };
-                    hashes.clear();
-                    shingler.shingles([parsed.text.as_ref()], hashes);
-                    let sum = hashes.iter().fold(0u64, |acc, &h| acc.wrapping_add(h));
-                    (1, hashes.len() as u64, sum)
+                    match depth {
+                        Depth::ReadParse => (1, 0, parsed.text.len() as u64),
+                        Depth::Normalize => {
+                            let (mut tokens, mut sum) = (0u64, 0u64);
+                            normalizer.tokens(&parsed.text, |token| {
+                                tokens += 1;
+                                sum = sum.wrapping_add(token.len() as u64);
+                            });
+                            (1, tokens, sum)
+                        }
+                        Depth::Shingle | Depth::Signature => {
+                            hashes.clear();
+                            shingler.shingles([parsed.text.as_ref()], hashes);
+                            let sum = if depth == Depth::Signature {
+                                hasher.sign(hashes, signature);
+                                signature
+                                    .iter()
+                                    .fold(0u64, |acc, &v| acc.wrapping_add(u64::from(v)))
+                            } else {
+                                hashes.iter().fold(0u64, |acc, &h| acc.wrapping_add(h))
+                            };
+                            (1, hashes.len() as u64, sum)
+                        }
+                    }
                 },
             )
             .reduce(

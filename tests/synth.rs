@@ -84,3 +84,53 @@ fn synth_labels_score_the_copy_tier_through_eval() {
     assert_eq!(evaluation["unlabelled"], 0);
     assert!(precision > 0.98 && recall > 0.98, "{scores}");
 }
+
+#[test]
+fn bench_on_a_synthetic_dump_reports_every_stage_and_the_floor() {
+    let output = storyhash()
+        .args([
+            "bench",
+            "--synth",
+            "1M",
+            "--threads",
+            "1,2",
+            "--json",
+            "--quiet",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).expect("json");
+    for threads in [1, 2] {
+        let names: Vec<&str> = rows
+            .iter()
+            .filter(|row| row["threads"] == threads && row["kind"] == "stage")
+            .filter_map(|row| row["name"].as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "read+parse",
+                "normalize",
+                "shingle",
+                "signature",
+                "lsh",
+                "cluster",
+                "write",
+                "story",
+                "claims"
+            ]
+        );
+        let copy = rows
+            .iter()
+            .find(|row| row["threads"] == threads && row["name"] == "copy tier")
+            .expect("copy tier row");
+        assert!(copy["bytes"].as_u64().expect("bytes") >= 1_000_000);
+        assert!(copy["fraction_of_floor"].as_f64().expect("fraction") > 0.0);
+        assert!(copy["detail"]["duplicates"].as_u64().expect("duplicates") > 0);
+    }
+}

@@ -1,13 +1,19 @@
-//! `storyhash bench`: times the copy tier end to end (all passes, kept lines
-//! written to a sink) next to the floor pass (read, parse, tokenize, hash each
-//! shingle once) on the same input, at each thread count asked, in one process
-//! and one run, so the ratios compare like with like.
+//! `storyhash bench`: where the time goes, stage by stage, next to the floor,
+//! at each thread count asked, in one process and one run, so the ratios
+//! compare like with like.
+//!
+//! Stages fused in one pass of the pipeline (read+parse, normalize, shingle,
+//! signature) are timed by passes that stop after each of them ([`Depth`]): a
+//! stage's time is its pass's time minus the pass before. The later stages (LSH,
+//! cluster, write, story, claims) are timed inside the real runs. The floor is
+//! the shingle pass: read, parse, tokenize and hash each shingle once.
 //!
 //! Peak memory is the process's high-water mark (`VmHWM`), reset before each
 //! measurement through `/proc/self/clear_refs` (Linux); where that is not
 //! possible the column says so rather than showing a stale figure.
 
 use crate::cli::CommonArgs;
+use crate::cmd::{Bars, MAX_THREADS};
 use clap::Args;
 use serde::Serialize;
 use std::io::Write;
@@ -16,39 +22,75 @@ use std::time::Instant;
 use storyhash::error::{Error, Result};
 use storyhash::ingest::Inputs;
 use storyhash::output;
-use storyhash::pipeline::{NoProgress, Pipeline, floor_pass};
+use storyhash::pipeline::{Depth, FloorStats, NoProgress, Pipeline, Progress, depth_pass};
+use storyhash::synth::{self, Amount, SynthConfig};
 
 /// Flags of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Shared flags (`--threads` is ignored; see `--thread-counts`).
+    /// Shared flags. `--threads` takes a list here (default: 1 and the number
+    /// of cores).
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Thread counts to measure, comma-separated.
-    #[arg(long, default_value = "1,2", value_delimiter = ',')]
-    pub thread_counts: Vec<usize>,
-    /// Print JSON instead of a table.
+    /// Benchmark a synthetic dump of this size (as `storyhash synth --bytes`)
+    /// written to a temporary file, instead of the inputs.
+    #[arg(long, value_name = "SIZE", value_parser = synth::parse_size)]
+    pub synth: Option<u64>,
+    /// Seed of the synthetic dump.
+    #[arg(long, default_value_t = 1)]
+    pub synth_seed: u64,
+    /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
-    /// Runs of each measurement; the fastest is reported (the others are
-    /// disturbed by the machine, never faster than the code).
-    #[arg(long, default_value_t = 3)]
+    /// Runs of each pass; the fastest is reported (the others are disturbed by
+    /// the machine, never faster than the code).
+    #[arg(long, default_value_t = 1)]
     pub repeat: usize,
 }
 
 #[derive(Debug, Serialize)]
 struct Measurement {
-    mode: &'static str,
     threads: usize,
+    /// `stage` (one stage's own cost) or `run` (a whole tier, end to end).
+    kind: &'static str,
+    name: &'static str,
     seconds: f64,
     documents: u64,
     bytes: u64,
     mb_per_s: f64,
     docs_per_s: f64,
     peak_rss_mb: Option<f64>,
-    fraction_of_floor: f64,
-    stages: Option<serde_json::Value>,
-    bytes_per_doc_beyond_signature: Option<f64>,
+    /// The floor's time over this run's (runs only).
+    fraction_of_floor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<serde_json::Value>,
+}
+
+impl Measurement {
+    fn new(threads: usize, kind: &'static str, name: &'static str, seconds: f64) -> Self {
+        Self {
+            threads,
+            kind,
+            name,
+            seconds,
+            documents: 0,
+            bytes: 0,
+            mb_per_s: 0.0,
+            docs_per_s: 0.0,
+            peak_rss_mb: None,
+            fraction_of_floor: None,
+            detail: None,
+        }
+    }
+
+    fn over(mut self, documents: u64, bytes: u64, peak: Option<f64>) -> Self {
+        self.documents = documents;
+        self.bytes = bytes;
+        self.mb_per_s = bytes as f64 / 1e6 / self.seconds;
+        self.docs_per_s = documents as f64 / self.seconds;
+        self.peak_rss_mb = peak;
+        self
+    }
 }
 
 fn reset_peak() -> bool {
@@ -62,148 +104,267 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kilobytes / 1024.0)
 }
 
+/// Runs `work` `repeat` times; the fastest run, its result and its peak.
+fn fastest<T>(repeat: usize, mut work: impl FnMut() -> Result<T>) -> Result<(f64, T, Option<f64>)> {
+    let mut best: Option<(f64, T, Option<f64>)> = None;
+    for _ in 0..repeat.max(1) {
+        let can_reset = reset_peak();
+        let started = Instant::now();
+        let value = work()?;
+        let seconds = started.elapsed().as_secs_f64();
+        let peak = if can_reset { peak_rss_mb() } else { None };
+        if best.as_ref().is_none_or(|(b, ..)| seconds < *b) {
+            best = Some((seconds, value, peak));
+        }
+    }
+    best.ok_or_else(|| Error::Config("nothing measured".into()))
+}
+
 /// Runs the measurements and prints them.
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let pipeline = Pipeline::new(args.common.config())?;
-    let inputs = Inputs::resolve(&args.common.inputs)?;
+    let _synthetic; // the temporary dump lives as long as the run
+    let inputs = match (args.synth, args.common.inputs.is_empty()) {
+        (Some(bytes), true) => {
+            let dir = tempfile::tempdir().map_err(|e| Error::io("temporary folder", e))?;
+            let path = dir.path().join("synth.jsonl");
+            let name = path.display().to_string();
+            let file = std::fs::File::create(&path).map_err(|e| Error::io(&name, e))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            let bars = Bars::new(args.common.quiet);
+            bars.stage("synth", Some(bytes));
+            let mut last = 0;
+            synth::generate(
+                &SynthConfig {
+                    seed: args.synth_seed,
+                    ..SynthConfig::default()
+                },
+                Amount::Bytes(bytes),
+                &mut out,
+                &name,
+                |written| {
+                    bars.advance(written - last);
+                    last = written;
+                },
+            )?;
+            bars.finish();
+            out.flush().map_err(|e| Error::io(&name, e))?;
+            _synthetic = dir;
+            Inputs::resolve(&[name])?
+        }
+        (None, false) => Inputs::resolve(&args.common.inputs)?,
+        (Some(_), false) => {
+            return Err(Error::Config("give inputs or --synth, not both".into()));
+        }
+        (None, true) => return Err(Error::Config("give inputs or --synth SIZE".into())),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut thread_counts = args.common.threads.clone();
+    if thread_counts == [0] {
+        thread_counts = vec![1, cores];
+        thread_counts.dedup();
+    }
     let mut results: Vec<Measurement> = Vec::new();
-    for &threads in &args.thread_counts {
+    for &threads in &thread_counts {
+        if threads == 0 || threads > MAX_THREADS {
+            return Err(Error::Config(format!(
+                "--threads must be 1 to {MAX_THREADS} in bench"
+            )));
+        }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
+        measure(&args, &pipeline, &inputs, &pool, threads, &mut results)?;
+    }
+    print(&results, args.json)?;
+    Ok(ExitCode::SUCCESS)
+}
 
-        let mut floor_best: Option<(f64, storyhash::pipeline::FloorStats, Option<f64>)> = None;
-        for _ in 0..args.repeat.max(1) {
-            let can_reset = reset_peak();
-            let started = Instant::now();
-            let floor = pool.install(|| floor_pass(&inputs, pipeline.config()))?;
-            let seconds = started.elapsed().as_secs_f64();
-            let peak = if can_reset { peak_rss_mb() } else { None };
-            if floor_best.as_ref().is_none_or(|best| seconds < best.0) {
-                floor_best = Some((seconds, floor, peak));
-            }
-        }
-        let Some((floor_seconds, floor, floor_peak)) = floor_best else {
-            continue;
-        };
-        let mb = floor.bytes as f64 / 1e6;
-        results.push(Measurement {
-            mode: "floor",
-            threads,
-            seconds: floor_seconds,
-            documents: floor.documents,
-            bytes: floor.bytes,
-            mb_per_s: mb / floor_seconds,
-            docs_per_s: floor.documents as f64 / floor_seconds,
-            peak_rss_mb: floor_peak,
-            fraction_of_floor: 1.0,
-            stages: None,
-            bytes_per_doc_beyond_signature: None,
-        });
-
-        let mut copy_best: Option<(f64, f64, Option<f64>, storyhash::pipeline::CopyRun)> = None;
-        for _ in 0..args.repeat.max(1) {
-            let can_reset = reset_peak();
-            let started = Instant::now();
-            let run = pool.install(|| pipeline.run(&inputs, &NoProgress))?;
-            let started_write = Instant::now();
-            pool.install(|| {
-                output::write_kept(
-                    &run,
-                    &inputs,
-                    pipeline.config(),
-                    &mut std::io::sink(),
-                    "sink",
-                )
-            })?;
-            let write_seconds = started_write.elapsed().as_secs_f64();
-            let seconds = started.elapsed().as_secs_f64();
-            let peak = if can_reset { peak_rss_mb() } else { None };
-            if copy_best.as_ref().is_none_or(|(best, ..)| seconds < *best) {
-                copy_best = Some((seconds, write_seconds, peak, run));
-            }
-        }
-        let Some((seconds, write_seconds, copy_peak, run)) = copy_best else {
-            continue;
-        };
-        let documents = run.totals.kept + run.totals.duplicates;
-        let timings = &run.timings;
-        results.push(Measurement {
-            mode: "copy-tier",
-            threads,
-            seconds,
-            documents,
-            bytes: run.totals.bytes,
-            mb_per_s: run.totals.bytes as f64 / 1e6 / seconds,
-            docs_per_s: documents as f64 / seconds,
-            peak_rss_mb: copy_peak,
-            fraction_of_floor: floor_seconds / seconds,
-            stages: Some(serde_json::json!({
-                "scan": timings.scan.as_secs_f64(),
-                "sign": timings.sign.as_secs_f64(),
-                "lsh": timings.lsh.as_secs_f64(),
-                "verify": timings.verify.as_secs_f64(),
-                "cluster": timings.cluster.as_secs_f64(),
-                "write": write_seconds,
-            })),
-            bytes_per_doc_beyond_signature: Some(run.bytes_per_doc_beyond_signature),
-        });
-
-        if pipeline.config().story.enabled {
-            // The story tier on top of the copy run (its two passes, weighted
-            // MinHash, LSH, verification, linkage), timed alone.
-            let can_reset = reset_peak();
-            let started = Instant::now();
-            let stories = pool.install(|| pipeline.run_stories(&inputs, &run, &NoProgress))?;
-            let story_seconds = started.elapsed().as_secs_f64();
-            results.push(Measurement {
-                mode: "story-tier",
-                threads,
-                seconds: story_seconds,
-                documents,
-                bytes: run.totals.bytes,
-                mb_per_s: run.totals.bytes as f64 / 1e6 / story_seconds,
-                docs_per_s: documents as f64 / story_seconds,
-                peak_rss_mb: if can_reset { peak_rss_mb() } else { None },
-                fraction_of_floor: floor_seconds / story_seconds,
-                stages: Some(serde_json::json!({
-                    "candidates": stories.candidate_pairs,
-                    "edges": stories.edges.len(),
-                    "vector_bytes": stories.vector_bytes,
-                })),
-                bytes_per_doc_beyond_signature: None,
-            });
+fn measure(
+    args: &BenchArgs,
+    pipeline: &Pipeline,
+    inputs: &Inputs,
+    pool: &rayon::ThreadPool,
+    threads: usize,
+    results: &mut Vec<Measurement>,
+) -> Result<()> {
+    let config = pipeline.config();
+    // Passes that stop after each fused stage.
+    let mut previous = 0.0;
+    let mut floor: Option<(f64, FloorStats)> = None;
+    for (depth, name) in [
+        (Depth::ReadParse, "read+parse"),
+        (Depth::Normalize, "normalize"),
+        (Depth::Shingle, "shingle"),
+        (Depth::Signature, "signature"),
+    ] {
+        let (seconds, stats, peak) = fastest(args.repeat, || {
+            pool.install(|| depth_pass(inputs, config, depth))
+        })?;
+        let mut row = Measurement::new(threads, "stage", name, seconds - previous).over(
+            stats.documents,
+            stats.bytes,
+            peak,
+        );
+        row.detail = Some(serde_json::json!({ "pass_seconds": seconds }));
+        results.push(row);
+        previous = seconds;
+        if depth == Depth::Shingle {
+            floor = Some((seconds, stats));
         }
     }
+    let Some((floor_seconds, floor)) = floor else {
+        return Err(Error::Config("the floor pass did not run".into()));
+    };
+
+    let (seconds, (run, write_seconds), copy_peak) = fastest(args.repeat, || {
+        let run = pool.install(|| pipeline.run(inputs, &NoProgress))?;
+        let started = Instant::now();
+        pool.install(|| output::write_kept(&run, inputs, config, &mut std::io::sink(), "sink"))?;
+        Ok((run, started.elapsed().as_secs_f64()))
+    })?;
+    let documents = run.totals.kept + run.totals.duplicates;
+    let bytes = run.totals.bytes;
+    let timings = &run.timings;
+    for (name, stage_seconds) in [
+        ("lsh", timings.lsh.as_secs_f64()),
+        ("cluster", (timings.verify + timings.cluster).as_secs_f64()),
+        ("write", write_seconds),
+    ] {
+        results.push(
+            Measurement::new(threads, "stage", name, stage_seconds).over(documents, bytes, None),
+        );
+    }
+
+    let mut floor_row = Measurement::new(threads, "run", "floor", floor_seconds).over(
+        floor.documents,
+        floor.bytes,
+        None,
+    );
+    floor_row.fraction_of_floor = Some(1.0);
+    let mut copy_row =
+        Measurement::new(threads, "run", "copy tier", seconds).over(documents, bytes, copy_peak);
+    copy_row.fraction_of_floor = Some(floor_seconds / seconds);
+    copy_row.detail = Some(serde_json::json!({
+        "first_pass": timings.scan.as_secs_f64(),
+        "second_pass": timings.sign.as_secs_f64(),
+        "lsh": timings.lsh.as_secs_f64(),
+        "verify": timings.verify.as_secs_f64(),
+        "cluster": timings.cluster.as_secs_f64(),
+        "write": write_seconds,
+        "duplicates": run.totals.duplicates,
+        "bytes_per_doc_beyond_signature": run.bytes_per_doc_beyond_signature,
+    }));
+    let mut runs = vec![floor_row, copy_row];
+
+    if config.story.enabled {
+        let (story_seconds, stories, story_peak) = fastest(1, || {
+            pool.install(|| pipeline.run_stories(inputs, &run, &NoProgress))
+        })?;
+        let (claims_seconds, claims, claims_peak) = fastest(1, || {
+            pool.install(|| pipeline.run_claims(inputs, &run, &stories))
+        })?;
+        for (name, stage_seconds, peak) in [
+            ("story", story_seconds, story_peak),
+            ("claims", claims_seconds, claims_peak),
+        ] {
+            results.push(
+                Measurement::new(threads, "stage", name, stage_seconds)
+                    .over(documents, bytes, peak),
+            );
+        }
+        let mut story_row = Measurement::new(threads, "run", "story tier", story_seconds)
+            .over(documents, bytes, story_peak);
+        story_row.fraction_of_floor = Some(floor_seconds / story_seconds);
+        story_row.detail = Some(serde_json::json!({
+            "candidates": stories.candidate_pairs,
+            "edges": stories.edges.len(),
+            "vector_bytes": stories.vector_bytes,
+            "stories_with_claims": claims.len(),
+        }));
+        runs.push(story_row);
+    }
+    results.extend(runs);
+    Ok(())
+}
+
+fn print(results: &[Measurement], json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let failed = |e: std::io::Error| Error::io("<stdout>", e);
-    if args.json {
+    if json {
         let text =
-            serde_json::to_string_pretty(&results).map_err(|e| Error::io("<stdout>", e.into()))?;
-        writeln!(out, "{text}").map_err(failed)?;
-    } else {
-        writeln!(
-            out,
-            "{:<10} {:>7} {:>8} {:>9} {:>10} {:>9} {:>9}  stages (s)",
-            "mode", "threads", "seconds", "MB/s", "docs/s", "peak MB", "of floor"
-        )
-        .map_err(failed)?;
-        for m in &results {
+            serde_json::to_string_pretty(results).map_err(|e| Error::io("<stdout>", e.into()))?;
+        return writeln!(out, "{text}").map_err(failed);
+    }
+    let peak = |m: &Measurement| m.peak_rss_mb.map_or("-".into(), |p| format!("{p:.0}"));
+    let mut threads_seen: Vec<usize> = results.iter().map(|m| m.threads).collect();
+    threads_seen.dedup();
+    for threads in threads_seen {
+        let rows: Vec<&Measurement> = results.iter().filter(|m| m.threads == threads).collect();
+        if let Some(first) = rows.first() {
             writeln!(
                 out,
-                "{:<10} {:>7} {:>8.2} {:>9.1} {:>10.0} {:>9} {:>9.2}  {}",
-                m.mode,
-                m.threads,
+                "{threads} thread{}: {:.1} MB, {} documents",
+                if threads == 1 { "" } else { "s" },
+                first.bytes as f64 / 1e6,
+                first.documents
+            )
+            .map_err(failed)?;
+        }
+        writeln!(
+            out,
+            "  {:<11} {:>8} {:>9} {:>10} {:>8}",
+            "stage", "seconds", "MB/s", "docs/s", "peak MB"
+        )
+        .map_err(failed)?;
+        for m in rows.iter().filter(|m| m.kind == "stage") {
+            writeln!(
+                out,
+                "  {:<11} {:>8.2} {:>9.1} {:>10.0} {:>8}",
+                m.name,
                 m.seconds,
                 m.mb_per_s,
                 m.docs_per_s,
-                m.peak_rss_mb.map_or("n/a".into(), |p| format!("{p:.0}")),
-                m.fraction_of_floor,
-                m.stages.as_ref().map_or(String::new(), |s| s.to_string())
+                peak(m)
+            )
+            .map_err(failed)?;
+        }
+        writeln!(
+            out,
+            "  {:<11} {:>8} {:>9} {:>10} {:>8} {:>9}",
+            "end to end", "seconds", "MB/s", "docs/s", "peak MB", "of floor"
+        )
+        .map_err(failed)?;
+        for m in rows.iter().filter(|m| m.kind == "run") {
+            writeln!(
+                out,
+                "  {:<11} {:>8.2} {:>9.1} {:>10.0} {:>8} {:>9.2}",
+                m.name,
+                m.seconds,
+                m.mb_per_s,
+                m.docs_per_s,
+                peak(m),
+                m.fraction_of_floor.unwrap_or(f64::NAN)
             )
             .map_err(failed)?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    let copy: Vec<&Measurement> = results
+        .iter()
+        .filter(|m| m.kind == "run" && m.name == "copy tier")
+        .collect();
+    if let (Some(first), Some(last)) = (copy.first(), copy.last())
+        && first.threads != last.threads
+    {
+        writeln!(
+            out,
+            "copy tier scaling, {} to {} threads: {:.2}x",
+            first.threads,
+            last.threads,
+            last.mb_per_s / first.mb_per_s
+        )
+        .map_err(failed)?;
+    }
+    Ok(())
 }

@@ -92,7 +92,7 @@ pub struct Ran {
 
 /// Most worker threads accepted: far beyond any machine this runs on, low
 /// enough that a typo does not spend a minute spawning threads.
-const MAX_THREADS: usize = 1024;
+pub const MAX_THREADS: usize = 1024;
 
 impl Ran {
     /// Runs the story tier unless `--no-stories`, in the same thread pool size.
@@ -101,9 +101,9 @@ impl Ran {
             return Ok(None);
         }
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(common.threads)
+            .num_threads(common.thread_count()?)
             .build()
-            .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", common.threads)))?;
+            .map_err(|e| Error::Config(format!("cannot start threads: {e}")))?;
         let bars = Bars::new(common.quiet);
         pool.install(|| self.pipeline.run_stories(&self.inputs, &self.run, &bars))
             .map(Some)
@@ -122,7 +122,12 @@ pub fn run_copy_tier_configured(
     config: storyhash::config::Config,
     outputs: &[Option<&str>],
 ) -> Result<Ran> {
-    if common.threads > MAX_THREADS {
+    if common.inputs.is_empty() {
+        return Err(Error::Config(
+            "no input: give files or folders, or - for stdin".into(),
+        ));
+    }
+    if common.thread_count()? > MAX_THREADS {
         return Err(Error::Config(format!(
             "--threads must be at most {MAX_THREADS}"
         )));
@@ -136,9 +141,9 @@ pub fn run_copy_tier_configured(
         }
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(common.threads)
+        .num_threads(common.thread_count()?)
         .build()
-        .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", common.threads)))?;
+        .map_err(|e| Error::Config(format!("cannot start threads: {e}")))?;
     let inputs = Inputs::resolve(&common.inputs)?;
     check_outputs(&inputs, outputs)?;
     let bars = Bars::new(common.quiet);
