@@ -52,8 +52,32 @@ impl Default for BoilerplateConfig {
 }
 
 /// Lines of a text with their trimmed content, skipping nothing.
+/// The trimmed lines of a text: `text.split('\n').map(str::trim)`, with the
+/// newlines found by `memchr` and an ASCII trim where it is the same as the
+/// Unicode one (both passes run this on every line of every document).
 fn lines(text: &str) -> impl Iterator<Item = &str> {
-    text.split('\n').map(str::trim)
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
+        .map(move |end| {
+            let line = &text[start..end];
+            start = end + 1;
+            trim(line)
+        })
+}
+
+/// `str::trim`. ASCII whitespace is Unicode whitespace except that `trim_ascii`
+/// keeps U+000B; so when what `trim_ascii` leaves starts and ends with another
+/// ASCII byte, `str::trim` would stop at the same places.
+fn trim(line: &str) -> &str {
+    let trimmed = line.trim_ascii();
+    let plain = |byte: Option<&u8>| byte.is_none_or(|&b| b < 0x80 && b != 0x0B);
+    let bytes = trimmed.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        trimmed
+    } else {
+        line.trim()
+    }
 }
 
 fn line_hash(line: &str) -> u64 {
@@ -262,6 +286,41 @@ mod tests {
             &mut hashes,
         );
         assert_eq!(hashes.len(), 2);
+    }
+
+    #[test]
+    fn fast_lines_are_split_and_trim() {
+        let samples = [
+            "",
+            "\n",
+            "a\nb",
+            "  Menu \n\tBody text.\r\n\n",
+            "\u{0B}x\u{0B}\nx\u{0B}",
+            "\u{A0}Menu\u{3000}\n\u{2003}\u{2003}\n\u{85}",
+            " \u{1C}x\u{1F} \n\u{0C}\u{0B}\u{0C}",
+            "“Quote” \n — dash —\u{2028}\nend",
+        ];
+        for text in samples {
+            let expected: Vec<&str> = text.split('\n').map(str::trim).collect();
+            assert_eq!(lines(text).collect::<Vec<_>>(), expected, "{text:?}");
+        }
+        // Random texts over the characters where the two trims could differ.
+        let alphabet = [
+            ' ', '\n', '\t', '\u{0B}', '\u{0C}', '\r', '\u{A0}', '\u{3000}', 'a', '“', '\u{85}',
+            '\u{1C}', '\u{2028}', '.',
+        ];
+        let mut state = 7u64;
+        for _ in 0..5_000 {
+            let length = crate::minhash::splitmix64(&mut state) % 12;
+            let text: String = (0..length)
+                .map(|_| {
+                    alphabet
+                        [(crate::minhash::splitmix64(&mut state) % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let expected: Vec<&str> = text.split('\n').map(str::trim).collect();
+            assert_eq!(lines(&text).collect::<Vec<_>>(), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -264,7 +264,7 @@ impl Pipeline {
 
         let started = Instant::now();
         let active: Vec<bool> = signed.late_rejected.iter().map(|&r| !r).collect();
-        let candidates = self.candidates(&signed.signatures, &signed.sizes, &active);
+        let candidates = self.candidates(&signed, &active);
         let lsh_time = started.elapsed();
 
         let started = Instant::now();
@@ -325,6 +325,7 @@ impl Pipeline {
             + id_bytes
             + scan.docs.capacity() * std::mem::size_of::<DocInfo>()
             + signed.sizes.capacity() * 4
+            + signed.band_keys.capacity() * 4
             + clusters.kept_of.capacity() * 4
             + similarity_to_kept.capacity() * std::mem::size_of::<Option<f64>>()
             + scan.id_index_bytes;
@@ -497,8 +498,12 @@ impl Pipeline {
     fn sign(&self, inputs: &Inputs, scan: &Scan, progress: &dyn Progress) -> Result<Signed> {
         let num_hashes = self.hasher.num_hashes();
         let documents = scan.docs.len();
+        let num_bands = self.lsh_params.num_bands;
+        let rows_per_band = self.lsh_params.rows_per_band;
+        let mut band_keys = vec![0u32; num_bands * documents];
         let mut signed = Signed {
             signatures: Signatures::new(num_hashes),
+            band_keys: Vec::new(),
             sizes: vec![0; documents],
             late_rejected: vec![false; documents],
             dropped: DroppedLines::default(),
@@ -572,11 +577,26 @@ impl Pipeline {
             for result in dropped {
                 signed.dropped += result?;
             }
+            // The batch's signatures are still in cache: each band's keys go
+            // to that band's contiguous row.
+            let slots = &values[first_doc * num_hashes..(first_doc + count) * num_hashes];
+            band_keys
+                .par_chunks_mut(documents.max(1))
+                .enumerate()
+                .for_each(|(band, row)| {
+                    for (key, signature) in row[first_doc..first_doc + count]
+                        .iter_mut()
+                        .zip(slots.chunks_exact(num_hashes))
+                    {
+                        *key = lsh::band_key(signature, band, rows_per_band) as u32;
+                    }
+                });
             progress.advance(batch.bytes_read);
             Ok(())
         })?;
         check_record_count(next_record, scan.records.len())?;
         signed.signatures = Signatures::from_flat(num_hashes, values);
+        signed.band_keys = band_keys;
         Ok(signed)
     }
 
@@ -602,16 +622,19 @@ impl Pipeline {
     }
 
     /// Candidate pairs from the LSH buckets, sorted and without repeats.
-    fn candidates(
-        &self,
-        signatures: &Signatures,
-        sizes: &[u32],
-        active: &[bool],
-    ) -> Vec<(u32, u32)> {
-        let LshParams {
-            num_bands,
-            rows_per_band,
-        } = self.lsh_params;
+    ///
+    /// Band keys are the low 32 bits of the xxh3-64 band keys, computed in the
+    /// sign pass: reading each band's values out of the signatures here cost a
+    /// cache miss per document and band (42 strided passes over 512-byte
+    /// signatures), the largest part of this stage on 1 GB. Two different
+    /// bands collide in 32 bits with probability 2^-32 per pair: among 10 M
+    /// documents about 12,000 extra candidates per band, each rejected by the
+    /// signature estimate that verifies every candidate anyway.
+    fn candidates(&self, signed: &Signed, active: &[bool]) -> Vec<(u32, u32)> {
+        let signatures = &signed.signatures;
+        let sizes = &signed.sizes;
+        let num_bands = self.lsh_params.num_bands;
+        let documents = signatures.len();
         let rule = &self.config.copy;
         let verify_estimate = |a: u32, b: u32| {
             let jaccard = estimate_jaccard(signatures.get(a as usize), signatures.get(b as usize));
@@ -622,17 +645,16 @@ impl Pipeline {
         let per_band: Vec<Vec<(u32, u32)>> = (0..num_bands)
             .into_par_iter()
             .map(|band| {
-                let mut entries: Vec<(u64, u32)> = (0..signatures.len())
-                    .filter(|&doc| active[doc])
-                    .map(|doc| {
-                        (
-                            lsh::band_key(signatures.get(doc), band, rows_per_band),
-                            doc as u32,
-                        )
-                    })
+                let keys = &signed.band_keys[band * documents..(band + 1) * documents];
+                // The key in the high half: the grouping partitions by top bits.
+                let entries: Vec<(u64, u32)> = keys
+                    .iter()
+                    .enumerate()
+                    .filter(|&(doc, _)| active[doc])
+                    .map(|(doc, &key)| (u64::from(key) << 32, doc as u32))
                     .collect();
                 let mut pairs = Vec::new();
-                lsh::for_each_bucket(&mut entries, |bucket| {
+                lsh::for_each_bucket(&entries, |bucket| {
                     if bucket.len() <= self.config.lsh.all_pairs_limit {
                         lsh::all_pairs(bucket, &mut pairs);
                     } else {
@@ -919,6 +941,9 @@ enum ScanItem {
 
 struct Signed {
     signatures: Signatures,
+    /// Band keys, band-major (`band * documents + doc`), computed in the sign
+    /// pass while each signature is in cache (see `candidates`).
+    band_keys: Vec<u32>,
     sizes: Vec<u32>,
     late_rejected: Vec<bool>,
     dropped: DroppedLines,
@@ -1260,7 +1285,7 @@ impl Pipeline {
         let per_band: Vec<Vec<(u32, u32)>> = (0..bands)
             .into_par_iter()
             .map(|band| {
-                let mut entries: Vec<(u64, u32)> = (0..items.len())
+                let entries: Vec<(u64, u32)> = (0..items.len())
                     .filter(|&item| !vectors.get(item).0.is_empty())
                     .map(|item| {
                         let signature = &signatures[item * num_hashes..(item + 1) * num_hashes];
@@ -1268,7 +1293,7 @@ impl Pipeline {
                     })
                     .collect();
                 let mut pairs = Vec::new();
-                lsh::for_each_bucket(&mut entries, |bucket| {
+                lsh::for_each_bucket(&entries, |bucket| {
                     // One-row bands make buckets of documents sharing one
                     // heavy term: small ones give all pairs, larger ones go
                     // through representatives, so candidates stay linear.

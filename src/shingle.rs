@@ -1,16 +1,36 @@
 //! Shingle stage: normalized tokens in, 64-bit shingle hashes out.
 //!
 //! Word n-grams (5 by default) or character n-grams of the normalized text. Each
-//! token is hashed once with xxh3-64; a word n-gram's hash is the seeded xxh3-64 of
-//! its n token hashes laid side by side, so no string is built per shingle. A text
-//! with fewer than n tokens (or characters) gives one shingle of all of them, so a
-//! short document is still comparable rather than empty.
+//! token is hashed once with xxh3-64; a word n-gram's hash combines its n token
+//! hashes `t` without building any string: the polynomial
+//! `t[0]·P^(n-1) + … + t[n-1]` (mod 2^64, `P` odd), rolled from one window to the
+//! next with two multiplications (Rabin–Karp style), then the seed is mixed in and
+//! the result goes through MurmurHash3's 64-bit finalizer, so every output bit
+//! depends on every input bit. Two different windows of random 64-bit token hashes
+//! collide with probability 2^-64. Hashing each window's 40 bytes with xxh3
+//! instead cost 2.2 s on 1 GB at one thread, as much as tokenizing; the rolled
+//! polynomial takes a fraction of that (see the README's stage table).
+//!
+//! A text with fewer than n tokens (or characters) gives one shingle of all of
+//! them, so a short document is still comparable rather than empty.
 //!
 //! The seed of the shingle hash is the run's `--seed`: one-permutation MinHash (see
 //! `minhash.rs`) uses this hash as its random permutation.
 
 use crate::normalize::Normalizer;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+/// The polynomial's base: odd, with well-spread bits (the golden-ratio constant).
+const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// MurmurHash3's 64-bit finalizer (`fmix64`).
+fn finalize(mut value: u64) -> u64 {
+    value ^= value >> 33;
+    value = value.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    value ^= value >> 33;
+    value = value.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    value ^ (value >> 33)
+}
 
 /// Longest n-gram accepted; longer ones would match nothing but identical texts.
 pub const MAX_NGRAM: usize = 32;
@@ -93,12 +113,20 @@ impl Shingler {
         }
         let size = self.config.size.min(hashes.len());
         if size > 0 {
-            let mut bytes = [0u8; 8 * MAX_NGRAM];
-            for window in hashes.windows(size) {
-                for (slot, hash) in bytes.chunks_exact_mut(8).zip(window) {
-                    slot.copy_from_slice(&hash.to_le_bytes());
-                }
-                out.push(xxh3_64_with_seed(&bytes[..8 * size], self.config.seed));
+            // The seed, spread over all 64 bits (seed 0 still salts).
+            let salt = xxh3_64_with_seed(&(size as u64).to_le_bytes(), self.config.seed);
+            let lead = BASE.wrapping_pow(size as u32 - 1);
+            let mut rolled = hashes[..size].iter().fold(0u64, |acc, &token| {
+                acc.wrapping_mul(BASE).wrapping_add(token)
+            });
+            out.reserve(hashes.len() - size + 1);
+            out.push(finalize(rolled ^ salt));
+            for (&leaving, &entering) in hashes.iter().zip(&hashes[size..]) {
+                rolled = rolled
+                    .wrapping_sub(leaving.wrapping_mul(lead))
+                    .wrapping_mul(BASE)
+                    .wrapping_add(entering);
+                out.push(finalize(rolled ^ salt));
             }
         }
         hashes.len()
@@ -174,6 +202,26 @@ mod tests {
         let mut split = Vec::new();
         Shingler::new(ShingleConfig::default()).shingles(["a b c", "d e f"], &mut split);
         assert_eq!(split, shingles_of("a b c d e f", ShingleConfig::default()));
+    }
+
+    #[test]
+    fn rolled_windows_equal_windows_hashed_from_scratch() {
+        // Each window's hash must depend on its tokens only, not on what rolled
+        // out before it: the same 5-gram inside two different texts.
+        let config = ShingleConfig::default();
+        let long = shingles_of("x y z a b c d e f", config.clone());
+        let short = shingles_of("a b c d e", config.clone());
+        assert_eq!(long[3], short[0]);
+        // And distinct windows give distinct hashes.
+        let many = shingles_of(
+            &(0..2_000)
+                .map(|i| format!("w{}", i % 997))
+                .collect::<Vec<_>>()
+                .join(" "),
+            config,
+        );
+        let distinct: std::collections::HashSet<u64> = many.iter().copied().collect();
+        assert_eq!(distinct.len(), 997);
     }
 
     #[test]

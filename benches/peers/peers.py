@@ -437,7 +437,10 @@ def run_storyhash(args, tool: str, threads: int, tmp: str) -> tuple[dict, dict]:
         "--threads", str(threads), "--num-hashes", str(NUM_PERM), "--ngram", str(NGRAM),
         "--bands", str(BANDS), "--rows", str(ROWS), "--threshold", str(THRESHOLD),
         "-o", raw,
-    ] + (STORYHASH_PLAIN_ARGS if tool == "storyhash-plain" else []) + shlex.split(args.storyhash_args)
+    ]
+    if tool == "storyhash-plain":
+        cmd += STORYHASH_PLAIN_ARGS
+    cmd += shlex.split(args.storyhash_args)
     seconds, peak_mb, code = timed_run(cmd, dict(os.environ))
     if code != 0:
         raise SystemExit(f"storyhash exited with {code}: {shlex.join(cmd)}")
@@ -569,6 +572,9 @@ def driver_main(args: argparse.Namespace) -> None:
             for tool in tools:
                 print(f"running {tool} --threads {threads} ...", file=sys.stderr, flush=True)
                 load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+                if load is not None and load > 0.5:
+                    print(f"  warning: 1-minute load average is {load:.2f}: other work on this "
+                          "machine will slow this run", file=sys.stderr)
                 if tool.startswith("storyhash"):
                     row, pred = run_storyhash(args, tool, threads, tmp)
                 else:
