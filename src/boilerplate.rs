@@ -147,6 +147,17 @@ impl RecurringLines {
         self.hashes.is_empty()
     }
 
+    /// Whether a short line's hash (as [`short_line_hashes`] gives it) is one
+    /// of the recurring lines.
+    pub fn contains_hash(&self, hash: u64) -> bool {
+        self.hashes.contains(&hash)
+    }
+
+    /// Adds lines (by hash) to the set.
+    pub fn extend(&mut self, hashes: impl IntoIterator<Item = u64>) {
+        self.hashes.extend(hashes);
+    }
+
     /// Whether a line is a recurring short line. The set holds hashes of short
     /// lines only, so a hit needs no word count (a long line could only hit by a
     /// 64-bit hash collision); hashing is far cheaper than counting words.
@@ -173,6 +184,13 @@ impl std::ops::AddAssign for DroppedLines {
     fn add_assign(&mut self, other: Self) {
         self.recurring += other.recurring;
         self.edge += other.edge;
+    }
+}
+
+impl std::ops::SubAssign for DroppedLines {
+    fn sub_assign(&mut self, other: Self) {
+        self.recurring -= other.recurring;
+        self.edge -= other.edge;
     }
 }
 

@@ -133,6 +133,85 @@ pub fn band_key(signature: &[u32], band: usize, rows_per_band: usize) -> u64 {
     xxh3_64_with_seed(bytes, band as u64)
 }
 
+/// Band keys of a run: one 32-bit key per document and band, stored in chunks of
+/// [`BandKeys::CHUNK`] documents, band-major inside a chunk, so that one band's
+/// keys are read in long contiguous runs while documents are appended one at a
+/// time (and growing never copies or doubles what is stored).
+#[derive(Debug, Clone, Default)]
+pub struct BandKeys {
+    num_bands: usize,
+    chunks: Vec<Vec<u32>>,
+    len: usize,
+}
+
+impl BandKeys {
+    /// Documents per chunk.
+    pub const CHUNK: usize = 8192;
+
+    /// An empty store for `num_bands` keys a document.
+    pub fn new(num_bands: usize) -> Self {
+        Self {
+            num_bands,
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Appends one document's keys (one per band).
+    pub fn push(&mut self, keys: &[u32]) {
+        if self.len % Self::CHUNK == 0 {
+            self.chunks.push(vec![0; Self::CHUNK * self.num_bands]);
+        }
+        self.len += 1;
+        self.set(self.len - 1, keys);
+    }
+
+    /// Overwrites the keys of document `doc`.
+    pub fn set(&mut self, doc: usize, keys: &[u32]) {
+        debug_assert_eq!(keys.len(), self.num_bands);
+        let chunk = &mut self.chunks[doc / Self::CHUNK];
+        for (band, &key) in keys.iter().enumerate() {
+            chunk[band * Self::CHUNK + doc % Self::CHUNK] = key;
+        }
+    }
+
+    /// The keys of `band`, in document order.
+    pub fn band(&self, band: usize) -> impl Iterator<Item = u32> + '_ {
+        self.chunks
+            .iter()
+            .enumerate()
+            .flat_map(move |(index, chunk)| {
+                let count = (self.len - index * Self::CHUNK).min(Self::CHUNK);
+                chunk[band * Self::CHUNK..band * Self::CHUNK + count]
+                    .iter()
+                    .copied()
+            })
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks.iter().map(|chunk| chunk.capacity() * 4).sum()
+    }
+}
+
+/// The 32-bit keys of every band of a signature (the low half of
+/// [`band_key`]), into `out`.
+pub fn band_keys(signature: &[u32], rows_per_band: usize, out: &mut [u32]) {
+    for (band, key) in out.iter_mut().enumerate() {
+        *key = band_key(signature, band, rows_per_band) as u32;
+    }
+}
+
 /// Calls `visit` with the entries of each bucket of two or more members, buckets
 /// in ascending key order, members in ascending document order (the order of a
 /// full sort of `(key, document)`).
@@ -296,6 +375,24 @@ mod tests {
             seen.push(bucket.iter().map(|e| e.1).collect::<Vec<_>>())
         });
         assert_eq!(seen, vec![vec![0, 4], vec![3, 5]]);
+    }
+
+    #[test]
+    fn band_keys_come_back_by_band_in_document_order() {
+        let mut keys = BandKeys::new(3);
+        let documents = BandKeys::CHUNK + 5;
+        for doc in 0..documents as u32 {
+            keys.push(&[doc, doc * 2, doc * 3]);
+        }
+        keys.set(1, &[7, 8, 9]);
+        let second: Vec<u32> = keys.band(1).collect();
+        assert_eq!(second.len(), documents);
+        assert_eq!(second[1], 8);
+        assert_eq!(second[documents - 1], 2 * (documents as u32 - 1));
+        assert_eq!(
+            keys.band(2).nth(BandKeys::CHUNK),
+            Some(3 * BandKeys::CHUNK as u32)
+        );
     }
 
     #[test]

@@ -189,49 +189,72 @@ pub fn estimate_jaccard(left: &[u32], right: &[u32]) -> f64 {
     equal as f64 / left.len() as f64
 }
 
-/// All signatures of a run, stored flat (n × k values) to avoid one allocation
-/// per document.
+/// All signatures of a run, in chunks of [`Signatures::CHUNK`] signatures laid
+/// out flat: no allocation per document, and growing never copies what is
+/// stored nor holds twice the memory, as a doubling `Vec` would at its peak.
 #[derive(Debug, Clone, Default)]
 pub struct Signatures {
     num_hashes: usize,
-    values: Vec<u32>,
+    chunks: Vec<Vec<u32>>,
+    len: usize,
 }
 
 impl Signatures {
+    /// Signatures per chunk (4 MiB of 128-value signatures).
+    pub const CHUNK: usize = 8192;
+
     /// An empty store for signatures of `num_hashes` values.
     pub fn new(num_hashes: usize) -> Self {
         Self {
             num_hashes,
-            values: Vec::new(),
+            chunks: Vec::new(),
+            len: 0,
         }
     }
 
-    /// Takes signatures already laid out flat (n × `num_hashes` values).
+    /// Takes signatures laid out flat (n × `num_hashes` values).
     pub fn from_flat(num_hashes: usize, values: Vec<u32>) -> Self {
-        debug_assert_eq!(values.len() % num_hashes.max(1), 0);
-        Self { num_hashes, values }
+        let mut signatures = Self::new(num_hashes);
+        for signature in values.chunks_exact(num_hashes.max(1)) {
+            signatures.push(signature);
+        }
+        signatures
     }
 
     /// Appends a signature; returns its index.
     pub fn push(&mut self, signature: &[u32]) -> usize {
         debug_assert_eq!(signature.len(), self.num_hashes);
-        self.values.extend_from_slice(signature);
-        self.len() - 1
+        if self.len % Self::CHUNK == 0 {
+            self.chunks
+                .push(Vec::with_capacity(Self::CHUNK * self.num_hashes));
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            chunk.extend_from_slice(signature);
+        }
+        self.len += 1;
+        self.len - 1
     }
 
     /// The signature at `index`.
     pub fn get(&self, index: usize) -> &[u32] {
-        &self.values[index * self.num_hashes..(index + 1) * self.num_hashes]
+        let start = (index % Self::CHUNK) * self.num_hashes;
+        &self.chunks[index / Self::CHUNK][start..start + self.num_hashes]
+    }
+
+    /// The signature at `index`, to overwrite.
+    pub fn get_mut(&mut self, index: usize) -> &mut [u32] {
+        let start = (index % Self::CHUNK) * self.num_hashes;
+        &mut self.chunks[index / Self::CHUNK][start..start + self.num_hashes]
     }
 
     /// Number of signatures stored.
     pub fn len(&self) -> usize {
-        self.values.len().checked_div(self.num_hashes).unwrap_or(0)
+        self.len
     }
 
     /// Whether no signature is stored.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.len == 0
     }
 
     /// Values per signature.
@@ -241,7 +264,10 @@ impl Signatures {
 
     /// Bytes held by the signatures.
     pub fn heap_bytes(&self) -> usize {
-        self.values.capacity() * std::mem::size_of::<u32>()
+        self.chunks
+            .iter()
+            .map(|chunk| chunk.capacity() * std::mem::size_of::<u32>())
+            .sum()
     }
 }
 

@@ -1,9 +1,11 @@
 //! The pipeline: wires the stages, and is the only place with threads and progress.
 //!
 //! ```text
-//! pass 1 (scan)   read → parse → validate, ids, dates → short-line hashes
-//!                 └─► recurring boilerplate lines
-//! pass 2 (sign)   read → parse → kept lines → shingles → MinHash signature
+//! read + sign     read → parse → validate, ids, dates → short-line counts
+//!                 → kept lines (recurring lines known so far) → shingles
+//!                 → MinHash signature → band keys
+//! fix-up          the few documents whose boilerplate was decided too early,
+//!                 signed again (a partial pass; see `read_and_sign`)
 //! LSH             per band (rayon over bands): bucket keys → candidate pairs
 //! verify          per pair (rayon): signature estimate, or exact (one more pass)
 //! cluster         union-find → kept document per cluster
@@ -75,6 +77,8 @@ pub struct RecordOutcome {
     pub line: Option<u64>,
     /// Byte offset in the decoded input.
     pub byte_offset: u64,
+    /// Length of the record in bytes (without its line end).
+    pub length: u64,
     /// The document index, when the record became a document.
     pub doc: Option<u32>,
     /// Why it was rejected, when it was.
@@ -102,7 +106,7 @@ pub struct Totals {
     pub copy_clusters: u64,
     /// Decoded input bytes.
     pub bytes: u64,
-    /// Distinct recurring short lines found in pass 1.
+    /// Distinct recurring short lines.
     pub recurring_lines: u64,
     /// Lines left out of shingling, by rule.
     pub dropped_lines: DroppedLines,
@@ -115,9 +119,9 @@ pub struct Totals {
 /// Wall time of each stage.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Timings {
-    /// Pass 1.
+    /// The pass that reads, validates and signs.
     pub scan: Duration,
-    /// Pass 2.
+    /// Signing again the documents marked by the pass (see `fix_up`).
     pub sign: Duration,
     /// Bucketing and candidates.
     pub lsh: Duration,
@@ -164,8 +168,10 @@ pub struct CopyRun {
     pub bytes_per_doc_beyond_signature: f64,
     /// Each document's date and length (the keep policy's inputs).
     pub keys: Vec<KeepKey>,
-    /// The recurring boilerplate lines found in the first pass.
+    /// The recurring boilerplate lines.
     pub recurring: RecurringLines,
+    /// Documents signed again once all recurring lines were known.
+    pub fixed_up: usize,
 }
 
 impl RecordOutcome {
@@ -251,16 +257,15 @@ impl Pipeline {
         let total_bytes = inputs.total_bytes_if_uncompressed();
 
         let started = Instant::now();
-        progress.stage("scan", total_bytes);
-        let scan = self.scan(inputs, progress)?;
+        progress.stage("read", total_bytes);
+        let mut pass = self.read_and_sign(inputs, progress)?;
         progress.finish();
         let scan_time = started.elapsed();
 
         let started = Instant::now();
-        progress.stage("sign", total_bytes);
-        let signed = self.sign(inputs, &scan, progress)?;
-        progress.finish();
+        let marked = self.fix_up(inputs, &mut pass, progress)?;
         let sign_time = started.elapsed();
+        let Pass { scan, signed, .. } = pass;
 
         let started = Instant::now();
         let active: Vec<bool> = signed.late_rejected.iter().map(|&r| !r).collect();
@@ -325,7 +330,7 @@ impl Pipeline {
             + id_bytes
             + scan.docs.capacity() * std::mem::size_of::<DocInfo>()
             + signed.sizes.capacity() * 4
-            + signed.band_keys.capacity() * 4
+            + signed.band_keys.heap_bytes()
             + clusters.kept_of.capacity() * 4
             + similarity_to_kept.capacity() * std::mem::size_of::<Option<f64>>()
             + scan.id_index_bytes;
@@ -349,27 +354,70 @@ impl Pipeline {
             bytes_per_doc_beyond_signature: beyond_signature as f64 / documents,
             keys,
             recurring: scan.recurring,
+            fixed_up: marked,
         })
     }
 
-    /// Pass 1: validate records, give documents their index, count short lines.
-    fn scan(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<Scan> {
+    /// The one pass over the input: validate records, give documents their
+    /// index, and sign each one with the boilerplate lines known so far.
+    ///
+    /// Which short lines are boilerplate (in `min_docs` documents or more) is
+    /// only known at the end, and an earlier design read the input twice for it.
+    /// Here each batch is signed with the lines known to recur in the batches
+    /// before it; a document whose short lines were not all known then, and of
+    /// which one turned out to recur, is marked and signed again by
+    /// [`Pipeline::fix_up`] with the final set. That gives exactly the
+    /// two-pass result: a document not marked had every one of its short lines
+    /// decided the same way then as at the end. Site headers and footers recur
+    /// within the first documents of their site, so few are marked (counted in
+    /// the bench's `fix_up` detail). The batches, and so the lines known at each,
+    /// depend only on the input, never on the thread count.
+    fn read_and_sign(&self, inputs: &Inputs, progress: &dyn Progress) -> Result<Pass> {
+        let num_hashes = self.hasher.num_hashes();
+        let num_bands = self.lsh_params.num_bands;
         let mut scan = Scan::default();
-        let mut line_hashes: Vec<u64> = Vec::new();
+        let mut signed = Signed {
+            signatures: Signatures::new(num_hashes),
+            band_keys: lsh::BandKeys::new(num_bands),
+            sizes: Vec::new(),
+            late_rejected: Vec::new(),
+            dropped: DroppedLines::default(),
+        };
+        let mut dropped_of: Vec<DroppedLines> = Vec::new();
         let mut ids = IdIndex::default();
+        let mut counts: HashMap<u64, u32> = HashMap::new();
+        let mut known = RecurringLines::default();
+        // (line hash, document) for each short line a document kept while it
+        // was not yet known to recur.
+        let mut undecided: Vec<(u64, u32)> = Vec::new();
+        let mut slots: Vec<u32> = Vec::new();
+        let mut keys: Vec<u32> = Vec::new();
+        let min_docs = self.config.boilerplate.min_docs;
         for_each_batch(inputs, &self.config, |batch| {
-            let parsed: Vec<ScanItem> = batch
+            let records = batch.records.len();
+            slots.resize(records * num_hashes, 0);
+            keys.resize(records * num_bands, 0);
+            let known_now = &known;
+            let processed: Vec<Processed> = batch
                 .records
                 .par_iter()
-                .map(|record| self.scan_record(inputs, batch, record))
+                .zip(slots.par_chunks_mut(num_hashes.max(1)))
+                .zip(keys.par_chunks_mut(num_bands.max(1)))
+                .map_init(
+                    || SignBuffers::new(&self.config),
+                    |buffers, ((record, slot), keys)| {
+                        self.process_record(inputs, batch, record, known_now, buffers, slot, keys)
+                    },
+                )
                 .collect();
             scan.bytes += batch.bytes_read;
-            for (record, item) in batch.records.iter().zip(parsed) {
+            for (position, (record, item)) in batch.records.iter().zip(processed).enumerate() {
                 let record_index = scan.records.len() as u32;
                 let mut outcome = RecordOutcome {
                     file: record.file,
                     line: record.line,
                     byte_offset: record.byte_offset,
+                    length: record.range.len() as u64,
                     doc: None,
                     reason: None,
                     id: None,
@@ -377,17 +425,20 @@ impl Pipeline {
                     source: None,
                 };
                 match item {
-                    ScanItem::Rejected { id, reason } => {
+                    Processed::Rejected { id, reason } => {
                         outcome.id = id.map(String::into_boxed_str);
                         outcome.reason = Some(Box::new(reason));
                     }
-                    ScanItem::Document {
-                        id,
-                        key,
-                        short_lines,
-                        truth,
-                        source,
-                    } => {
+                    Processed::Document(document) => {
+                        let Document {
+                            id,
+                            key,
+                            truth,
+                            source,
+                            short_lines,
+                            size,
+                            dropped,
+                        } = *document;
                         outcome.truth = truth;
                         outcome.source = source;
                         let doc = scan.docs.len() as u32;
@@ -411,7 +462,30 @@ impl Pipeline {
                                     record: record_index,
                                     key,
                                 });
-                                line_hashes.extend_from_slice(&short_lines);
+                                signed.signatures.push(
+                                    &slots[position * num_hashes..(position + 1) * num_hashes],
+                                );
+                                signed
+                                    .band_keys
+                                    .push(&keys[position * num_bands..(position + 1) * num_bands]);
+                                signed.sizes.push(size);
+                                signed.late_rejected.push(size == 0);
+                                signed.dropped += dropped;
+                                dropped_of.push(dropped);
+                                for &line in &short_lines {
+                                    if !known_now.contains_hash(line) {
+                                        undecided.push((line, doc));
+                                    }
+                                }
+                                // Counted after the whole batch was signed, so
+                                // the batch saw only earlier batches' lines.
+                                for line in short_lines {
+                                    let count = counts.entry(line).or_default();
+                                    *count += 1;
+                                    if *count == min_docs {
+                                        scan.newly_recurring.push(line);
+                                    }
+                                }
                             }
                         }
                         outcome.id = Some(id.into_boxed_str());
@@ -425,25 +499,138 @@ impl Pipeline {
                 }
                 scan.records.push(outcome);
             }
+            known.extend(scan.newly_recurring.drain(..));
             progress.advance(batch.bytes_read);
             Ok(())
         })?;
         scan.id_index_bytes = ids.heap_bytes();
         drop(ids);
-        if self.config.boilerplate.enabled {
-            line_hashes.par_sort_unstable();
-            scan.recurring =
-                RecurringLines::from_sorted_hashes(&line_hashes, self.config.boilerplate.min_docs);
+        drop(counts);
+        let mut marked = vec![false; scan.docs.len()];
+        for (line, doc) in undecided {
+            if known.contains_hash(line) {
+                marked[doc as usize] = true;
+            }
         }
-        Ok(scan)
+        scan.recurring = known;
+        Ok(Pass {
+            scan,
+            signed,
+            marked,
+            dropped_of,
+        })
     }
 
-    fn scan_record(&self, inputs: &Inputs, batch: &Batch, record: &RawRecord) -> ScanItem {
+    /// Signs again, with the final recurring lines, the documents that
+    /// `read_and_sign` marked; returns how many there were.
+    fn fix_up(&self, inputs: &Inputs, pass: &mut Pass, progress: &dyn Progress) -> Result<usize> {
+        let marked = pass.marked.iter().filter(|&&m| m).count();
+        if marked == 0 {
+            return Ok(0);
+        }
+        let num_bands = self.lsh_params.num_bands;
+        let rows = self.lsh_params.rows_per_band;
+        let recurring = &pass.scan.recurring;
+        let resign = |text: &str| {
+            let mut buffers = SignBuffers::new(&self.config);
+            let dropped = self.shingle_document(
+                text,
+                recurring,
+                &mut buffers.shingler,
+                &mut buffers.lines,
+                &mut buffers.shingles,
+            );
+            let mut signature = vec![0u32; self.hasher.num_hashes()];
+            self.hasher.sign(&buffers.shingles, &mut signature);
+            let mut keys = vec![0u32; num_bands];
+            lsh::band_keys(&signature, rows, &mut keys);
+            let size = buffers.shingles.len().min(u32::MAX as usize) as u32;
+            (signature, keys, size, dropped)
+        };
+        // Uncompressed inputs are read only where the marked records are
+        // (positioned reads, in parallel); compressed ones in one more pass.
+        let redone = match inputs.total_bytes_if_uncompressed() {
+            #[cfg(unix)]
+            Some(_) => self.read_marked(inputs, &pass.scan, &pass.marked, resign)?,
+            _ => {
+                progress.stage("fix-up", None);
+                let redone =
+                    self.map_documents(inputs, &pass.scan.records, &pass.marked, progress, resign)?;
+                progress.finish();
+                redone
+            }
+        };
+        let signed = &mut pass.signed;
+        for (doc, (signature, keys, size, dropped)) in redone {
+            let doc = doc as usize;
+            signed.signatures.get_mut(doc).copy_from_slice(&signature);
+            signed.band_keys.set(doc, &keys);
+            signed.sizes[doc] = size;
+            signed.late_rejected[doc] = size == 0;
+            signed.dropped -= pass.dropped_of[doc];
+            signed.dropped += dropped;
+        }
+        Ok(marked)
+    }
+
+    /// `work` on the text of each marked document, read from its file at its
+    /// recorded offset (uncompressed inputs only).
+    #[cfg(unix)]
+    fn read_marked<T: Send>(
+        &self,
+        inputs: &Inputs,
+        scan: &Scan,
+        marked: &[bool],
+        work: impl Fn(&str) -> T + Sync,
+    ) -> Result<Vec<(u32, T)>> {
+        use std::os::unix::fs::FileExt;
+        let files: Vec<Option<std::fs::File>> = inputs
+            .files
+            .iter()
+            .map(|file| std::fs::File::open(&file.path).ok())
+            .collect();
+        let docs: Vec<u32> = (0..marked.len() as u32)
+            .filter(|&doc| marked[doc as usize])
+            .collect();
+        docs.par_iter()
+            .map(|&doc| {
+                let record = &scan.records[scan.docs[doc as usize].record as usize];
+                let name = &inputs.files[record.file as usize].name;
+                let changed = |detail: String| Error::InputChanged {
+                    detail: format!("{}: {detail}", record.location(inputs)),
+                };
+                let file = files[record.file as usize]
+                    .as_ref()
+                    .ok_or_else(|| changed(format!("{name} cannot be opened again")))?;
+                let mut bytes = vec![0u8; record.length as usize];
+                file.read_exact_at(&mut bytes, record.byte_offset)
+                    .map_err(|e| Error::io(name.as_ref(), e))?;
+                let parsed =
+                    ingest::parse_record(&bytes, record.line.is_some(), &self.config.ingest.fields)
+                        .map_err(|failure| changed(failure.reason.to_string()))?;
+                Ok((doc, work(&parsed.text)))
+            })
+            .collect()
+    }
+
+    /// One record of the pass: parsed, checked and (as a document) signed into
+    /// `slot`, with its band keys in `keys`.
+    #[allow(clippy::too_many_arguments)]
+    fn process_record(
+        &self,
+        inputs: &Inputs,
+        batch: &Batch,
+        record: &RawRecord,
+        known: &RecurringLines,
+        buffers: &mut SignBuffers,
+        slot: &mut [u32],
+        keys: &mut [u32],
+    ) -> Processed {
         let file = &inputs.files[record.file as usize];
         // A plain-text file's id is its path, whatever is wrong with it.
         let text_file_id = (!record.is_jsonl).then(|| file.text_id.clone());
         if let Some(problem) = &record.problem {
-            return ScanItem::Rejected {
+            return Processed::Rejected {
                 id: text_file_id,
                 reason: problem.clone(),
             };
@@ -455,7 +642,7 @@ impl Pipeline {
         ) {
             Ok(parsed) => parsed,
             Err(failure) => {
-                return ScanItem::Rejected {
+                return Processed::Rejected {
                     id: failure.id.or(text_file_id),
                     reason: failure.reason,
                 };
@@ -468,8 +655,8 @@ impl Pipeline {
         };
         // The tokenizer itself decides: a text whose letters all normalize
         // away (such as U+FF9E, a half-width sound mark) has no word either.
-        if !Normalizer::new().has_token(&parsed.text) {
-            return ScanItem::Rejected {
+        if !buffers.shingler.has_token(&parsed.text) {
+            return Processed::Rejected {
                 id: Some(id),
                 reason: RejectReason::EmptyText,
             };
@@ -482,7 +669,16 @@ impl Pipeline {
                 &mut short_lines,
             );
         }
-        ScanItem::Document {
+        let dropped = self.shingle_document(
+            &parsed.text,
+            known,
+            &mut buffers.shingler,
+            &mut buffers.lines,
+            &mut buffers.shingles,
+        );
+        self.hasher.sign(&buffers.shingles, slot);
+        lsh::band_keys(slot, self.lsh_params.rows_per_band, keys);
+        Processed::Document(Box::new(Document {
             id,
             truth: parsed.truth.as_deref().map(Box::from),
             source: parsed.source.as_deref().map(Box::from),
@@ -491,113 +687,9 @@ impl Pipeline {
                 text_len: parsed.text.len() as u64,
             },
             short_lines,
-        }
-    }
-
-    /// Pass 2: signatures of the accepted documents, written in document order.
-    fn sign(&self, inputs: &Inputs, scan: &Scan, progress: &dyn Progress) -> Result<Signed> {
-        let num_hashes = self.hasher.num_hashes();
-        let documents = scan.docs.len();
-        let num_bands = self.lsh_params.num_bands;
-        let rows_per_band = self.lsh_params.rows_per_band;
-        let mut band_keys = vec![0u32; num_bands * documents];
-        let mut signed = Signed {
-            signatures: Signatures::new(num_hashes),
-            band_keys: Vec::new(),
-            sizes: vec![0; documents],
-            late_rejected: vec![false; documents],
-            dropped: DroppedLines::default(),
-        };
-        let mut values = vec![0u32; documents * num_hashes];
-        let mut next_record = 0usize;
-        for_each_batch(inputs, &self.config, |batch| {
-            let first_record = next_record;
-            next_record += batch.records.len();
-            let work: Vec<(usize, u32)> = batch
-                .records
-                .iter()
-                .enumerate()
-                .filter_map(|(position, _)| {
-                    scan.records
-                        .get(first_record + position)
-                        .and_then(|outcome| outcome.doc)
-                        .map(|doc| (position, doc))
-                })
-                .collect();
-            let Some(&(_, first_doc)) = work.first() else {
-                progress.advance(batch.bytes_read);
-                return Ok(());
-            };
-            let first_doc = first_doc as usize;
-            let count = work.len();
-            let slots = &mut values[first_doc * num_hashes..(first_doc + count) * num_hashes];
-            let sizes = &mut signed.sizes[first_doc..first_doc + count];
-            let empty = &mut signed.late_rejected[first_doc..first_doc + count];
-            let dropped: Vec<Result<DroppedLines>> = slots
-                .par_chunks_mut(num_hashes)
-                .zip(sizes.par_iter_mut())
-                .zip(empty.par_iter_mut())
-                .zip(work.par_iter())
-                .map_init(
-                    || {
-                        (
-                            Shingler::new(self.config.shingle.clone()),
-                            Vec::new(),
-                            Vec::new(),
-                        )
-                    },
-                    |(shingler, shingles, lines), (((slot, size), empty), &(position, _))| {
-                        let record = &batch.records[position];
-                        let parsed = ingest::parse_record(
-                            batch.bytes(record),
-                            record.is_jsonl,
-                            &self.config.ingest.fields,
-                        )
-                        .map_err(|failure| Error::InputChanged {
-                            detail: format!(
-                                "{}: {}",
-                                ingest::location(inputs, record),
-                                failure.reason
-                            ),
-                        })?;
-                        let dropped = self.shingle_document(
-                            &parsed.text,
-                            &scan.recurring,
-                            shingler,
-                            lines,
-                            shingles,
-                        );
-                        *size = shingles.len().min(u32::MAX as usize) as u32;
-                        *empty = shingles.is_empty();
-                        self.hasher.sign(shingles, slot);
-                        Ok(dropped)
-                    },
-                )
-                .collect();
-            for result in dropped {
-                signed.dropped += result?;
-            }
-            // The batch's signatures are still in cache: each band's keys go
-            // to that band's contiguous row.
-            let slots = &values[first_doc * num_hashes..(first_doc + count) * num_hashes];
-            band_keys
-                .par_chunks_mut(documents.max(1))
-                .enumerate()
-                .for_each(|(band, row)| {
-                    for (key, signature) in row[first_doc..first_doc + count]
-                        .iter_mut()
-                        .zip(slots.chunks_exact(num_hashes))
-                    {
-                        *key = lsh::band_key(signature, band, rows_per_band) as u32;
-                    }
-                });
-            progress.advance(batch.bytes_read);
-            Ok(())
-        })?;
-        check_record_count(next_record, scan.records.len())?;
-        signed.signatures = Signatures::from_flat(num_hashes, values);
-        signed.band_keys = band_keys;
-        Ok(signed)
+            size: buffers.shingles.len().min(u32::MAX as usize) as u32,
+            dropped,
+        }))
     }
 
     /// Shingles a document's kept lines (or, when the boilerplate rules leave no
@@ -634,7 +726,6 @@ impl Pipeline {
         let signatures = &signed.signatures;
         let sizes = &signed.sizes;
         let num_bands = self.lsh_params.num_bands;
-        let documents = signatures.len();
         let rule = &self.config.copy;
         let verify_estimate = |a: u32, b: u32| {
             let jaccard = estimate_jaccard(signatures.get(a as usize), signatures.get(b as usize));
@@ -645,13 +736,13 @@ impl Pipeline {
         let per_band: Vec<Vec<(u32, u32)>> = (0..num_bands)
             .into_par_iter()
             .map(|band| {
-                let keys = &signed.band_keys[band * documents..(band + 1) * documents];
                 // The key in the high half: the grouping partitions by top bits.
-                let entries: Vec<(u64, u32)> = keys
-                    .iter()
+                let entries: Vec<(u64, u32)> = signed
+                    .band_keys
+                    .band(band)
                     .enumerate()
                     .filter(|&(doc, _)| active[doc])
-                    .map(|(doc, &key)| (u64::from(key) << 32, doc as u32))
+                    .map(|(doc, key)| (u64::from(key) << 32, doc as u32))
                     .collect();
                 let mut pairs = Vec::new();
                 lsh::for_each_bucket(&entries, |bucket| {
@@ -921,29 +1012,66 @@ struct Scan {
     records: Vec<RecordOutcome>,
     docs: Vec<DocInfo>,
     recurring: RecurringLines,
+    /// Lines that reached `min_docs` in the current batch.
+    newly_recurring: Vec<u64>,
     bytes: u64,
     id_index_bytes: usize,
 }
 
-enum ScanItem {
+/// What the pass leaves for the rest of the run.
+struct Pass {
+    scan: Scan,
+    signed: Signed,
+    /// Documents to sign again with the final recurring lines.
+    marked: Vec<bool>,
+    /// What each document's signing dropped (to correct the totals after a
+    /// fix-up).
+    dropped_of: Vec<DroppedLines>,
+}
+
+/// One record of the pass.
+enum Processed {
     Rejected {
         id: Option<String>,
         reason: RejectReason,
     },
-    Document {
-        id: String,
-        key: KeepKey,
-        short_lines: Vec<u64>,
-        truth: Option<Box<str>>,
-        source: Option<Box<str>>,
-    },
+    Document(Box<Document>),
+}
+
+struct Document {
+    id: String,
+    key: KeepKey,
+    truth: Option<Box<str>>,
+    source: Option<Box<str>>,
+    /// Distinct hashes of its short lines.
+    short_lines: Vec<u64>,
+    /// Shingles signed (0: no word once boilerplate was dropped).
+    size: u32,
+    dropped: DroppedLines,
+}
+
+/// A worker's reusable buffers for signing.
+struct SignBuffers {
+    shingler: Shingler,
+    lines: Vec<std::ops::Range<usize>>,
+    shingles: Vec<u64>,
+}
+
+impl SignBuffers {
+    fn new(config: &Config) -> Self {
+        Self {
+            shingler: Shingler::new(config.shingle.clone()),
+            lines: Vec::new(),
+            shingles: Vec::new(),
+        }
+    }
 }
 
 struct Signed {
     signatures: Signatures,
-    /// Band keys, band-major (`band * documents + doc`), computed in the sign
-    /// pass while each signature is in cache (see `candidates`).
-    band_keys: Vec<u32>,
+    /// Band keys, computed in the pass while each signature is in cache (see
+    /// `candidates`).
+    band_keys: lsh::BandKeys,
     sizes: Vec<u32>,
     late_rejected: Vec<bool>,
     dropped: DroppedLines,

@@ -86,6 +86,11 @@ impl Shingler {
         }
     }
 
+    /// Whether `text` holds at least one token (see [`Normalizer::has_token`]).
+    pub fn has_token(&mut self, text: &str) -> bool {
+        self.normalizer.has_token(text)
+    }
+
     /// Appends to `out` the shingle hashes of the pieces of text, taken as one
     /// stream of tokens (a shingle may span two pieces, as it spans two lines).
     /// Returns the number of tokens seen.

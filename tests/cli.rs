@@ -604,3 +604,48 @@ fn folders_follow_symbolic_links_once() {
     let lines = cluster_lines(&[&folder.display().to_string()]);
     assert_eq!(lines.len(), 2);
 }
+
+#[test]
+fn a_boilerplate_line_learned_after_its_first_document_is_still_dropped_there() {
+    // The first document's header recurs only in later documents, so the one
+    // pass signs it before the line is known to recur; the fix-up must give
+    // the result of knowing it from the start: once the header is dropped, the
+    // first document and its header-less copy are identical.
+    let body = "The council approved the new harbour budget on Tuesday after a long debate \
+                about dredging, pier repairs and the ferry timetable for the coming summer season.";
+    let others = [
+        "Fishermen said the catch was the smallest in a decade and asked the ministry for help with fuel costs.",
+        "The museum will reopen in May with a larger gallery for the maritime collection and a new cafe.",
+        "Schools across the district will close early on Friday because of the forecast storm and flooding.",
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("feed.jsonl");
+    let mut lines = vec![
+        serde_json::json!({"id": "first", "text": format!("Harbour Daily Newsletter\n{body}")}),
+    ];
+    for (i, other) in others.iter().enumerate() {
+        lines.push(serde_json::json!({"id": format!("other{i}"), "text": format!("Harbour Daily Newsletter\n{other}")}));
+    }
+    lines.push(serde_json::json!({"id": "copy", "text": body}));
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&path, text).expect("write");
+    for extra in [&[][..], &["--threads", "1"][..]] {
+        let mut args = vec![path.to_str().expect("path")];
+        args.extend_from_slice(extra);
+        let out = cluster_lines(&args);
+        let copy = out.iter().find(|l| l["id"] == "copy").expect("copy line");
+        let first = out.iter().find(|l| l["id"] == "first").expect("first line");
+        assert_eq!(copy["copy_cluster"], first["copy_cluster"]);
+        let similarity = copy["similarity"]
+            .as_f64()
+            .or_else(|| first["similarity"].as_f64())
+            .expect("a similarity");
+        assert_eq!(similarity, 1.0, "{out:?}");
+    }
+    let report = report_json(&[path.to_str().expect("path"), "--no-stories"]);
+    assert_eq!(
+        report["totals"]["dropped_lines"]["recurring"], 4,
+        "{}",
+        report["totals"]
+    );
+}
