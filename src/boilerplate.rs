@@ -27,6 +27,31 @@
 
 use crate::normalize::word_count_up_to;
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hasher for keys that already are uniform 64-bit hashes (xxh3 of a line
+/// or an id): it passes them through instead of hashing them again with
+/// SipHash, which cost more than the rest of a set look-up.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only for keys other than `u64`; not used by this crate's maps.
+        self.0 = xxh3_64(bytes) ^ self.0.rotate_left(5);
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// Builds [`Prehashed`] hashers.
+pub type PrehashedState = BuildHasherDefault<Prehashed>;
 use std::ops::Range;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -116,7 +141,7 @@ fn dedup_sorted(values: &mut [u64]) -> usize {
 /// The set of recurring short lines, by hash.
 #[derive(Debug, Clone, Default)]
 pub struct RecurringLines {
-    hashes: HashSet<u64>,
+    hashes: HashSet<u64, PrehashedState>,
 }
 
 impl RecurringLines {

@@ -363,9 +363,10 @@ impl Pipeline {
     ///
     /// Which short lines are boilerplate (in `min_docs` documents or more) is
     /// only known at the end, and an earlier design read the input twice for it.
-    /// Here each batch is signed with the lines known to recur in the batches
-    /// before it; a document whose short lines were not all known then, and of
-    /// which one turned out to recur, is marked and signed again by
+    /// Here each batch is parsed and its short lines counted first, then signed
+    /// with the lines known to recur in it and the batches before it; a
+    /// document whose short lines were not all known then, and of which one
+    /// turned out to recur later, is marked and signed again by
     /// [`Pipeline::fix_up`] with the final set. That gives exactly the
     /// two-pass result: a document not marked had every one of its short lines
     /// decided the same way then as at the end. Site headers and footers recur
@@ -385,7 +386,7 @@ impl Pipeline {
         };
         let mut dropped_of: Vec<DroppedLines> = Vec::new();
         let mut ids = IdIndex::default();
-        let mut counts: HashMap<u64, u32> = HashMap::new();
+        let mut counts: HashMap<u64, u32, boilerplate::PrehashedState> = HashMap::default();
         let mut known = RecurringLines::default();
         // (line hash, document) for each short line a document kept while it
         // was not yet known to recur.
@@ -394,24 +395,22 @@ impl Pipeline {
         let mut keys: Vec<u32> = Vec::new();
         let min_docs = self.config.boilerplate.min_docs;
         for_each_batch(inputs, &self.config, |batch| {
-            let records = batch.records.len();
-            slots.resize(records * num_hashes, 0);
-            keys.resize(records * num_bands, 0);
-            let known_now = &known;
-            let processed: Vec<Processed> = batch
+            // Phase 1, in parallel: parse and check each record, hash its
+            // short lines.
+            let checked: Vec<Checked<'_>> = batch
                 .records
                 .par_iter()
-                .zip(slots.par_chunks_mut(num_hashes.max(1)))
-                .zip(keys.par_chunks_mut(num_bands.max(1)))
                 .map_init(
                     || SignBuffers::new(&self.config),
-                    |buffers, ((record, slot), keys)| {
-                        self.process_record(inputs, batch, record, known_now, buffers, slot, keys)
-                    },
+                    |buffers, record| self.check_record(inputs, batch, record, buffers),
                 )
                 .collect();
             scan.bytes += batch.bytes_read;
-            for (position, (record, item)) in batch.records.iter().zip(processed).enumerate() {
+            // In order: ids, outcomes, document indices, and the short-line
+            // counts, so that this batch is signed knowing its own lines too.
+            let pending = undecided.len();
+            let mut accepted: Vec<(usize, ingest::ParsedDoc<'_>)> = Vec::new();
+            for (position, (record, item)) in batch.records.iter().zip(checked).enumerate() {
                 let record_index = scan.records.len() as u32;
                 let mut outcome = RecordOutcome {
                     file: record.file,
@@ -425,22 +424,17 @@ impl Pipeline {
                     source: None,
                 };
                 match item {
-                    Processed::Rejected { id, reason } => {
+                    Checked::Rejected { id, reason } => {
                         outcome.id = id.map(String::into_boxed_str);
                         outcome.reason = Some(Box::new(reason));
                     }
-                    Processed::Document(document) => {
-                        let Document {
-                            id,
-                            key,
-                            truth,
-                            source,
-                            short_lines,
-                            size,
-                            dropped,
-                        } = *document;
-                        outcome.truth = truth;
-                        outcome.source = source;
+                    Checked::Document {
+                        parsed,
+                        id,
+                        short_lines,
+                    } => {
+                        outcome.truth = parsed.truth.as_deref().map(Box::from);
+                        outcome.source = parsed.source.as_deref().map(Box::from);
                         let doc = scan.docs.len() as u32;
                         let earlier = ids.first_with(&id, doc, |earlier| {
                             let record = scan.docs[earlier as usize].record as usize;
@@ -460,32 +454,20 @@ impl Pipeline {
                                 outcome.doc = Some(doc);
                                 scan.docs.push(DocInfo {
                                     record: record_index,
-                                    key,
+                                    key: KeepKey {
+                                        date: parsed.date.as_deref().and_then(ingest::parse_date),
+                                        text_len: parsed.text.len() as u64,
+                                    },
                                 });
-                                signed.signatures.push(
-                                    &slots[position * num_hashes..(position + 1) * num_hashes],
-                                );
-                                signed
-                                    .band_keys
-                                    .push(&keys[position * num_bands..(position + 1) * num_bands]);
-                                signed.sizes.push(size);
-                                signed.late_rejected.push(size == 0);
-                                signed.dropped += dropped;
-                                dropped_of.push(dropped);
-                                for &line in &short_lines {
-                                    if !known_now.contains_hash(line) {
-                                        undecided.push((line, doc));
-                                    }
-                                }
-                                // Counted after the whole batch was signed, so
-                                // the batch saw only earlier batches' lines.
                                 for line in short_lines {
                                     let count = counts.entry(line).or_default();
                                     *count += 1;
                                     if *count == min_docs {
-                                        scan.newly_recurring.push(line);
+                                        known.extend([line]);
                                     }
+                                    undecided.push((line, doc));
                                 }
+                                accepted.push((position, parsed));
                             }
                         }
                         outcome.id = Some(id.into_boxed_str());
@@ -499,7 +481,43 @@ impl Pipeline {
                 }
                 scan.records.push(outcome);
             }
-            known.extend(scan.newly_recurring.drain(..));
+            // Lines already known now need no second look.
+            let known_now = &known;
+            let mut kept_pending = pending;
+            for index in pending..undecided.len() {
+                if !known_now.contains_hash(undecided[index].0) {
+                    undecided[kept_pending] = undecided[index];
+                    kept_pending += 1;
+                }
+            }
+            undecided.truncate(kept_pending);
+            // Phase 2, in parallel: sign the accepted documents.
+            let count = accepted.len();
+            slots.resize(count * num_hashes, 0);
+            keys.resize(count * num_bands, 0);
+            let signed_batch: Vec<(u32, DroppedLines)> = accepted
+                .par_iter()
+                .zip(slots.par_chunks_mut(num_hashes.max(1)))
+                .zip(keys.par_chunks_mut(num_bands.max(1)))
+                .map_init(
+                    || SignBuffers::new(&self.config),
+                    |buffers, (((_, parsed), slot), keys)| {
+                        self.sign_document(&parsed.text, known_now, buffers, slot, keys)
+                    },
+                )
+                .collect();
+            for (index, (size, dropped)) in signed_batch.into_iter().enumerate() {
+                signed
+                    .signatures
+                    .push(&slots[index * num_hashes..(index + 1) * num_hashes]);
+                signed
+                    .band_keys
+                    .push(&keys[index * num_bands..(index + 1) * num_bands]);
+                signed.sizes.push(size);
+                signed.late_rejected.push(size == 0);
+                signed.dropped += dropped;
+                dropped_of.push(dropped);
+            }
             progress.advance(batch.bytes_read);
             Ok(())
         })?;
@@ -613,24 +631,19 @@ impl Pipeline {
             .collect()
     }
 
-    /// One record of the pass: parsed, checked and (as a document) signed into
-    /// `slot`, with its band keys in `keys`.
-    #[allow(clippy::too_many_arguments)]
-    fn process_record(
+    /// Phase 1 of the pass for one record: parsed, checked, short lines hashed.
+    fn check_record<'b>(
         &self,
         inputs: &Inputs,
-        batch: &Batch,
+        batch: &'b Batch,
         record: &RawRecord,
-        known: &RecurringLines,
         buffers: &mut SignBuffers,
-        slot: &mut [u32],
-        keys: &mut [u32],
-    ) -> Processed {
+    ) -> Checked<'b> {
         let file = &inputs.files[record.file as usize];
         // A plain-text file's id is its path, whatever is wrong with it.
         let text_file_id = (!record.is_jsonl).then(|| file.text_id.clone());
         if let Some(problem) = &record.problem {
-            return Processed::Rejected {
+            return Checked::Rejected {
                 id: text_file_id,
                 reason: problem.clone(),
             };
@@ -642,7 +655,7 @@ impl Pipeline {
         ) {
             Ok(parsed) => parsed,
             Err(failure) => {
-                return Processed::Rejected {
+                return Checked::Rejected {
                     id: failure.id.or(text_file_id),
                     reason: failure.reason,
                 };
@@ -656,7 +669,7 @@ impl Pipeline {
         // The tokenizer itself decides: a text whose letters all normalize
         // away (such as U+FF9E, a half-width sound mark) has no word either.
         if !buffers.shingler.has_token(&parsed.text) {
-            return Processed::Rejected {
+            return Checked::Rejected {
                 id: Some(id),
                 reason: RejectReason::EmptyText,
             };
@@ -669,8 +682,25 @@ impl Pipeline {
                 &mut short_lines,
             );
         }
+        Checked::Document {
+            parsed,
+            id,
+            short_lines,
+        }
+    }
+
+    /// Phase 2 of the pass for one document: signed into `slot`, band keys into
+    /// `keys`; returns its shingle count and what was dropped.
+    fn sign_document(
+        &self,
+        text: &str,
+        known: &RecurringLines,
+        buffers: &mut SignBuffers,
+        slot: &mut [u32],
+        keys: &mut [u32],
+    ) -> (u32, DroppedLines) {
         let dropped = self.shingle_document(
-            &parsed.text,
+            text,
             known,
             &mut buffers.shingler,
             &mut buffers.lines,
@@ -678,18 +708,10 @@ impl Pipeline {
         );
         self.hasher.sign(&buffers.shingles, slot);
         lsh::band_keys(slot, self.lsh_params.rows_per_band, keys);
-        Processed::Document(Box::new(Document {
-            id,
-            truth: parsed.truth.as_deref().map(Box::from),
-            source: parsed.source.as_deref().map(Box::from),
-            key: KeepKey {
-                date: parsed.date.as_deref().and_then(ingest::parse_date),
-                text_len: parsed.text.len() as u64,
-            },
-            short_lines,
-            size: buffers.shingles.len().min(u32::MAX as usize) as u32,
+        (
+            buffers.shingles.len().min(u32::MAX as usize) as u32,
             dropped,
-        }))
+        )
     }
 
     /// Shingles a document's kept lines (or, when the boilerplate rules leave no
@@ -967,7 +989,7 @@ pub fn exact_similarity(a: &[u64], b: &[u64]) -> Similarity {
 /// a map keyed by the id itself, so a collision never rejects a document.
 #[derive(Default)]
 struct IdIndex {
-    by_hash: HashMap<u64, u32>,
+    by_hash: HashMap<u64, u32, boilerplate::PrehashedState>,
     collided: HashMap<Box<str>, u32>,
 }
 
@@ -1012,8 +1034,6 @@ struct Scan {
     records: Vec<RecordOutcome>,
     docs: Vec<DocInfo>,
     recurring: RecurringLines,
-    /// Lines that reached `min_docs` in the current batch.
-    newly_recurring: Vec<u64>,
     bytes: u64,
     id_index_bytes: usize,
 }
@@ -1029,25 +1049,18 @@ struct Pass {
     dropped_of: Vec<DroppedLines>,
 }
 
-/// One record of the pass.
-enum Processed {
+/// One record after phase 1 of the pass.
+enum Checked<'b> {
     Rejected {
         id: Option<String>,
         reason: RejectReason,
     },
-    Document(Box<Document>),
-}
-
-struct Document {
-    id: String,
-    key: KeepKey,
-    truth: Option<Box<str>>,
-    source: Option<Box<str>>,
-    /// Distinct hashes of its short lines.
-    short_lines: Vec<u64>,
-    /// Shingles signed (0: no word once boilerplate was dropped).
-    size: u32,
-    dropped: DroppedLines,
+    Document {
+        parsed: ingest::ParsedDoc<'b>,
+        id: String,
+        /// Distinct hashes of its short lines.
+        short_lines: Vec<u64>,
+    },
 }
 
 /// A worker's reusable buffers for signing.
