@@ -581,7 +581,7 @@ impl Pipeline {
         let signed = &mut pass.signed;
         for (doc, (signature, keys, size, dropped)) in redone {
             let doc = doc as usize;
-            signed.signatures.get_mut(doc).copy_from_slice(&signature);
+            signed.signatures.set(doc, &signature);
             signed.band_keys.set(doc, &keys);
             signed.sizes[doc] = size;
             signed.late_rejected[doc] = size == 0;
