@@ -6,8 +6,9 @@
 //! share all of it, and when the article is short the furniture can outweigh it.
 //! Two rules keep it out of the shingles:
 //!
-//! 1. **Recurring short lines.** A first pass hashes every short line (at most
-//!    `max_words` words) of every document; a short line found in at least
+//! 1. **Recurring short lines.** Every short line (at most `max_words` words) of
+//!    every document is hashed and counted (the pipeline counts while it reads and
+//!    corrects the documents it signed too early); a short line found in at least
 //!    `min_docs` documents is boilerplate wherever it appears. Only *short* lines
 //!    count because a long paragraph found in several documents is far more often
 //!    a copied article than a template, and stripping the copied paragraphs from
@@ -79,7 +80,7 @@ impl Default for BoilerplateConfig {
 /// Lines of a text with their trimmed content, skipping nothing.
 /// The trimmed lines of a text: `text.split('\n').map(str::trim)`, with the
 /// newlines found by `memchr` and an ASCII trim where it is the same as the
-/// Unicode one (both passes run this on every line of every document).
+/// Unicode one (this runs on every line of every document, twice).
 fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
     memchr::memchr_iter(b'\n', text.as_bytes())
@@ -109,7 +110,7 @@ fn line_hash(line: &str) -> u64 {
     xxh3_64(line.as_bytes())
 }
 
-/// Pass 1: appends the distinct hashes of a document's short, non-blank lines.
+/// Appends the distinct hashes of a document's short, non-blank lines (to count).
 pub fn short_line_hashes(text: &str, config: &BoilerplateConfig, out: &mut Vec<u64>) {
     let start = out.len();
     for line in lines(text) {
@@ -145,7 +146,7 @@ pub struct RecurringLines {
 }
 
 impl RecurringLines {
-    /// Counts the per-document distinct hashes of pass 1 (all documents'
+    /// Counts the per-document distinct hashes of [`short_line_hashes`] (all documents'
     /// hashes in one vector, in any order) and keeps those seen in at least
     /// `min_docs` documents.
     pub fn from_hashes(hashes: Vec<u64>, min_docs: u32) -> Self {
@@ -228,7 +229,44 @@ fn is_sentence_like(line: &str) -> bool {
     (ends_sentence && words >= 6) || words >= 20
 }
 
-/// Pass 2: pushes the byte ranges (in `text`) of the lines to shingle and
+/// For each occurrence of a short line of `text` whose hash is not in `known`:
+/// its hash, and whether it was shingled (its range is in `kept`, the output of
+/// [`kept_lines`], or `all_kept` when the whole text was shingled). A line
+/// that was dropped at an edge stays dropped if it later turns out to recur, so
+/// only a kept one can change the document's shingles.
+pub fn undecided_lines(
+    text: &str,
+    known: &RecurringLines,
+    config: &BoilerplateConfig,
+    kept: &[Range<usize>],
+    all_kept: bool,
+    out: &mut Vec<(u64, bool)>,
+) {
+    if !config.enabled {
+        return;
+    }
+    let mut next_kept = 0;
+    for line in lines(text) {
+        if line.is_empty() || word_count_up_to(line, config.max_words) > config.max_words {
+            continue;
+        }
+        let hash = line_hash(line);
+        if known.contains_hash(hash) {
+            continue;
+        }
+        let start = line.as_ptr() as usize - text.as_ptr() as usize;
+        while next_kept < kept.len() && kept[next_kept].start < start {
+            next_kept += 1;
+        }
+        let is_kept = all_kept
+            || kept
+                .get(next_kept)
+                .is_some_and(|range| range.start == start);
+        out.push((hash, is_kept));
+    }
+}
+
+/// Pushes the byte ranges (in `text`) of the lines to shingle and
 /// returns what was dropped.
 pub fn kept_lines(
     text: &str,

@@ -153,7 +153,7 @@ pub struct CopyRun {
     pub kept_of: Vec<u32>,
     /// For each document, its score against its kept document (`None` when kept).
     pub similarity_to_kept: Vec<Option<f64>>,
-    /// For each document, whether pass 2 rejected it (no words once normalized).
+    /// For each document, whether signing rejected it (no words once normalized).
     pub late_rejected: Vec<bool>,
     /// Verified pairs, sorted.
     pub pairs: Vec<CopyPair>,
@@ -388,9 +388,9 @@ impl Pipeline {
         let mut ids = IdIndex::default();
         let mut counts: HashMap<u64, u32, boilerplate::PrehashedState> = HashMap::default();
         let mut known = RecurringLines::default();
-        // (line hash, document) for each short line a document kept while it
-        // was not yet known to recur.
-        let mut undecided: Vec<(u64, u32)> = Vec::new();
+        // (line hash, document, shingled) for each occurrence of a short line
+        // not yet known to recur when its document was signed.
+        let mut undecided: Vec<(u64, u32, bool)> = Vec::new();
         let mut slots: Vec<u32> = Vec::new();
         let mut keys: Vec<u32> = Vec::new();
         let min_docs = self.config.boilerplate.min_docs;
@@ -408,7 +408,7 @@ impl Pipeline {
             scan.bytes += batch.bytes_read;
             // In order: ids, outcomes, document indices, and the short-line
             // counts, so that this batch is signed knowing its own lines too.
-            let pending = undecided.len();
+            let first_doc = scan.docs.len() as u32;
             let mut accepted: Vec<(usize, ingest::ParsedDoc<'_>)> = Vec::new();
             for (position, (record, item)) in batch.records.iter().zip(checked).enumerate() {
                 let record_index = scan.records.len() as u32;
@@ -465,7 +465,6 @@ impl Pipeline {
                                     if *count == min_docs {
                                         known.extend([line]);
                                     }
-                                    undecided.push((line, doc));
                                 }
                                 accepted.push((position, parsed));
                             }
@@ -483,19 +482,11 @@ impl Pipeline {
             }
             // Lines already known now need no second look.
             let known_now = &known;
-            let mut kept_pending = pending;
-            for index in pending..undecided.len() {
-                if !known_now.contains_hash(undecided[index].0) {
-                    undecided[kept_pending] = undecided[index];
-                    kept_pending += 1;
-                }
-            }
-            undecided.truncate(kept_pending);
             // Phase 2, in parallel: sign the accepted documents.
             let count = accepted.len();
             slots.resize(count * num_hashes, 0);
             keys.resize(count * num_bands, 0);
-            let signed_batch: Vec<(u32, DroppedLines)> = accepted
+            let signed_batch: Vec<(u32, DroppedLines, Vec<(u64, bool)>)> = accepted
                 .par_iter()
                 .zip(slots.par_chunks_mut(num_hashes.max(1)))
                 .zip(keys.par_chunks_mut(num_bands.max(1)))
@@ -506,7 +497,9 @@ impl Pipeline {
                     },
                 )
                 .collect();
-            for (index, (size, dropped)) in signed_batch.into_iter().enumerate() {
+            for (index, (size, dropped, lines)) in signed_batch.into_iter().enumerate() {
+                let doc = first_doc + index as u32;
+                undecided.extend(lines.into_iter().map(|(line, kept)| (line, doc, kept)));
                 signed
                     .signatures
                     .push(&slots[index * num_hashes..(index + 1) * num_hashes]);
@@ -524,10 +517,26 @@ impl Pipeline {
         scan.id_index_bytes = ids.heap_bytes();
         drop(ids);
         drop(counts);
+        // A line that turned out to recur: where it was shingled the document
+        // is signed again; where it was dropped at an edge anyway, the
+        // shingles stand and only the count moves from edge to recurring.
         let mut marked = vec![false; scan.docs.len()];
-        for (line, doc) in undecided {
+        let mut moved: Vec<(u32, u32)> = Vec::new(); // (document, occurrences)
+        for (line, doc, kept) in undecided {
             if known.contains_hash(line) {
-                marked[doc as usize] = true;
+                if kept {
+                    marked[doc as usize] = true;
+                } else {
+                    moved.push((doc, 1));
+                }
+            }
+        }
+        for (doc, count) in moved {
+            if !marked[doc as usize] {
+                signed.dropped.edge -= count;
+                signed.dropped.recurring += count;
+                dropped_of[doc as usize].edge -= count;
+                dropped_of[doc as usize].recurring += count;
             }
         }
         scan.recurring = known;
@@ -698,7 +707,7 @@ impl Pipeline {
         buffers: &mut SignBuffers,
         slot: &mut [u32],
         keys: &mut [u32],
-    ) -> (u32, DroppedLines) {
+    ) -> (u32, DroppedLines, Vec<(u64, bool)>) {
         let dropped = self.shingle_document(
             text,
             known,
@@ -708,9 +717,20 @@ impl Pipeline {
         );
         self.hasher.sign(&buffers.shingles, slot);
         lsh::band_keys(slot, self.lsh_params.rows_per_band, keys);
+        let mut undecided = Vec::new();
+        let whole_text = buffers.lines.len() == 1 && buffers.lines[0] == (0..text.len());
+        boilerplate::undecided_lines(
+            text,
+            known,
+            &self.config.boilerplate,
+            &buffers.lines,
+            whole_text,
+            &mut undecided,
+        );
         (
             buffers.shingles.len().min(u32::MAX as usize) as u32,
             dropped,
+            undecided,
         )
     }
 
@@ -730,6 +750,8 @@ impl Pipeline {
         shingler.shingles(lines.iter().map(|range| &text[range.clone()]), shingles);
         if shingles.is_empty() {
             shingler.shingles([text], shingles);
+            lines.clear();
+            lines.push(0..text.len());
             return DroppedLines::default();
         }
         dropped
