@@ -486,7 +486,7 @@ impl Pipeline {
             let count = accepted.len();
             slots.resize(count * num_hashes, 0);
             keys.resize(count * num_bands, 0);
-            let signed_batch: Vec<(u32, DroppedLines, Vec<(u64, bool)>)> = accepted
+            let signed_batch: Vec<SignedDocument> = accepted
                 .par_iter()
                 .zip(slots.par_chunks_mut(num_hashes.max(1)))
                 .zip(keys.par_chunks_mut(num_bands.max(1)))
@@ -497,7 +497,12 @@ impl Pipeline {
                     },
                 )
                 .collect();
-            for (index, (size, dropped, lines)) in signed_batch.into_iter().enumerate() {
+            for (index, document) in signed_batch.into_iter().enumerate() {
+                let SignedDocument {
+                    size,
+                    dropped,
+                    undecided: lines,
+                } = document;
                 let doc = first_doc + index as u32;
                 undecided.extend(lines.into_iter().map(|(line, kept)| (line, doc, kept)));
                 signed
@@ -707,7 +712,7 @@ impl Pipeline {
         buffers: &mut SignBuffers,
         slot: &mut [u32],
         keys: &mut [u32],
-    ) -> (u32, DroppedLines, Vec<(u64, bool)>) {
+    ) -> SignedDocument {
         let dropped = self.shingle_document(
             text,
             known,
@@ -727,11 +732,11 @@ impl Pipeline {
             whole_text,
             &mut undecided,
         );
-        (
-            buffers.shingles.len().min(u32::MAX as usize) as u32,
+        SignedDocument {
+            size: buffers.shingles.len().min(u32::MAX as usize) as u32,
             dropped,
             undecided,
-        )
+        }
     }
 
     /// Shingles a document's kept lines (or, when the boilerplate rules leave no
@@ -1083,6 +1088,15 @@ enum Checked<'b> {
         /// Distinct hashes of its short lines.
         short_lines: Vec<u64>,
     },
+}
+
+/// One document after phase 2 of the pass.
+struct SignedDocument {
+    /// Shingles signed (0: no word once boilerplate was dropped).
+    size: u32,
+    dropped: DroppedLines,
+    /// (line hash, shingled) for each short line not yet known to recur.
+    undecided: Vec<(u64, bool)>,
 }
 
 /// A worker's reusable buffers for signing.
