@@ -569,7 +569,9 @@ impl FileReader<'_> {
                 });
             }
         }
-        self.push(batch, 0, start, false, problem);
+        // After a byte order mark the text starts at byte 3: positioned
+        // re-reads (the copy tier's fix-up) must find it there.
+        self.push(batch, self.offset, start, false, problem);
     }
 
     fn push(

@@ -589,6 +589,15 @@ impl Pipeline {
                 let redone =
                     self.map_documents(inputs, &pass.scan.records, &pass.marked, progress, resign)?;
                 progress.finish();
+                // `map_documents` skips a record that no longer parses.
+                if redone.len() != marked {
+                    return Err(Error::InputChanged {
+                        detail: format!(
+                            "{} of {marked} documents to sign again could not be read again",
+                            marked - redone.len()
+                        ),
+                    });
+                }
                 redone
             }
         };
@@ -606,7 +615,9 @@ impl Pipeline {
     }
 
     /// `work` on the text of each marked document, read from its file at its
-    /// recorded offset (uncompressed inputs only).
+    /// recorded offset (uncompressed inputs only). Each read opens its file
+    /// (at most one open file a thread, however many inputs), and a record
+    /// that no longer parses or has another id is an error: the input changed.
     #[cfg(unix)]
     fn read_marked<T: Send>(
         &self,
@@ -616,30 +627,29 @@ impl Pipeline {
         work: impl Fn(&str) -> T + Sync,
     ) -> Result<Vec<(u32, T)>> {
         use std::os::unix::fs::FileExt;
-        let files: Vec<Option<std::fs::File>> = inputs
-            .files
-            .iter()
-            .map(|file| std::fs::File::open(&file.path).ok())
-            .collect();
         let docs: Vec<u32> = (0..marked.len() as u32)
             .filter(|&doc| marked[doc as usize])
             .collect();
         docs.par_iter()
             .map(|&doc| {
                 let record = &scan.records[scan.docs[doc as usize].record as usize];
-                let name = &inputs.files[record.file as usize].name;
+                let input = &inputs.files[record.file as usize];
                 let changed = |detail: String| Error::InputChanged {
                     detail: format!("{}: {detail}", record.location(inputs)),
                 };
-                let file = files[record.file as usize]
-                    .as_ref()
-                    .ok_or_else(|| changed(format!("{name} cannot be opened again")))?;
+                let file = std::fs::File::open(&input.path)
+                    .map_err(|e| Error::io(input.name.as_ref(), e))?;
                 let mut bytes = vec![0u8; record.length as usize];
                 file.read_exact_at(&mut bytes, record.byte_offset)
-                    .map_err(|e| Error::io(name.as_ref(), e))?;
+                    .map_err(|e| Error::io(input.name.as_ref(), e))?;
                 let parsed =
                     ingest::parse_record(&bytes, record.line.is_some(), &self.config.ingest.fields)
                         .map_err(|failure| changed(failure.reason.to_string()))?;
+                if let (Some(now), Some(then)) = (&parsed.id, &record.id)
+                    && now.as_ref() != then.as_ref()
+                {
+                    return Err(changed(format!("id {then} is now {now}")));
+                }
                 Ok((doc, work(&parsed.text)))
             })
             .collect()
