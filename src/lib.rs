@@ -11,7 +11,8 @@
 //! One module per stage ([`ingest`], [`normalize`] with [`boilerplate`],
 //! [`shingle`], [`minhash`], [`lsh`], [`cluster`], [`report`]); [`pipeline`] wires
 //! them and is the only place with threads; [`output`] writes files atomically;
-//! [`eval`] scores clusters against labels.
+//! [`eval`] scores clusters against labels; [`synth`] writes labelled synthetic
+//! dumps for benchmarks.
 //!
 //! # Example
 //!
