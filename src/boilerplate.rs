@@ -27,7 +27,7 @@
 //! The counts of dropped lines go to the report.
 
 use crate::normalize::word_count_up_to;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A hasher for keys that already are uniform 64-bit hashes (xxh3 of a line
@@ -146,23 +146,6 @@ pub struct RecurringLines {
 }
 
 impl RecurringLines {
-    /// Counts the per-document distinct hashes of [`short_line_hashes`] (all documents'
-    /// hashes in one vector, in any order) and keeps those seen in at least
-    /// `min_docs` documents.
-    pub fn from_hashes(hashes: Vec<u64>, min_docs: u32) -> Self {
-        Self::from_sorted_hashes(&hashes_sorted(hashes), min_docs)
-    }
-
-    /// As [`RecurringLines::from_hashes`], for hashes already sorted.
-    pub fn from_sorted_hashes(hashes: &[u64], min_docs: u32) -> Self {
-        let recurring = hashes
-            .chunk_by(|a, b| a == b)
-            .filter(|run| run.len() >= min_docs as usize)
-            .map(|run| run[0])
-            .collect();
-        Self { hashes: recurring }
-    }
-
     /// Number of distinct recurring lines.
     pub fn len(&self) -> usize {
         self.hashes.len()
@@ -179,11 +162,6 @@ impl RecurringLines {
         self.hashes.contains(&hash)
     }
 
-    /// Adds lines (by hash) to the set.
-    pub fn extend(&mut self, hashes: impl IntoIterator<Item = u64>) {
-        self.hashes.extend(hashes);
-    }
-
     /// Whether a line is a recurring short line. The set holds hashes of short
     /// lines only, so a hit needs no word count (a long line could only hit by a
     /// 64-bit hash collision); hashing is far cheaper than counting words.
@@ -192,9 +170,46 @@ impl RecurringLines {
     }
 }
 
-fn hashes_sorted(mut hashes: Vec<u64>) -> Vec<u64> {
-    hashes.sort_unstable();
-    hashes
+/// Rule 1's counts: in how many documents each short line appears. A line
+/// joins [`LineCounts::recurring`] as soon as its count reaches `min_docs`,
+/// so a reader can ask at any point which lines are known to recur so far.
+#[derive(Debug, Clone, Default)]
+pub struct LineCounts {
+    counts: HashMap<u64, u32, PrehashedState>,
+    min_docs: u32,
+    recurring: RecurringLines,
+}
+
+impl LineCounts {
+    /// No document counted yet.
+    pub fn new(min_docs: u32) -> Self {
+        Self {
+            min_docs,
+            ..Self::default()
+        }
+    }
+
+    /// Counts one document's distinct short-line hashes (as
+    /// [`short_line_hashes`] gives them).
+    pub fn add_document(&mut self, distinct_hashes: &[u64]) {
+        for &hash in distinct_hashes {
+            let count = self.counts.entry(hash).or_default();
+            *count += 1;
+            if *count == self.min_docs {
+                self.recurring.hashes.insert(hash);
+            }
+        }
+    }
+
+    /// The lines counted in `min_docs` documents or more so far.
+    pub fn recurring(&self) -> &RecurringLines {
+        &self.recurring
+    }
+
+    /// The recurring lines, once every document is counted.
+    pub fn into_recurring(self) -> RecurringLines {
+        self.recurring
+    }
 }
 
 /// Lines dropped from one document.
@@ -348,11 +363,13 @@ mod tests {
             "Menu\nBody two",
             "Menu\nBody three",
         ];
-        let mut hashes = Vec::new();
+        let mut counts = LineCounts::new(3);
         for page in pages {
+            let mut hashes = Vec::new();
             short_line_hashes(page, &config, &mut hashes);
+            counts.add_document(&hashes);
         }
-        let recurring = RecurringLines::from_hashes(hashes, 3);
+        let recurring = counts.into_recurring();
         assert_eq!(recurring.len(), 1);
         assert!(recurring.contains("Menu"));
     }

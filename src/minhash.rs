@@ -221,15 +221,6 @@ impl Signatures {
         }
     }
 
-    /// Takes signatures laid out flat (n × `num_hashes` values).
-    pub fn from_flat(num_hashes: usize, values: Vec<u32>) -> Self {
-        let mut signatures = Self::new(num_hashes);
-        for signature in values.chunks_exact(num_hashes.max(1)) {
-            signatures.push(signature);
-        }
-        signatures
-    }
-
     /// Appends a signature; returns its index.
     pub fn push(&mut self, signature: &[u32]) -> usize {
         debug_assert_eq!(signature.len(), self.num_hashes);

@@ -386,14 +386,12 @@ impl Pipeline {
         };
         let mut dropped_of: Vec<DroppedLines> = Vec::new();
         let mut ids = IdIndex::default();
-        let mut counts: HashMap<u64, u32, boilerplate::PrehashedState> = HashMap::default();
-        let mut known = RecurringLines::default();
+        let mut counts = boilerplate::LineCounts::new(self.config.boilerplate.min_docs);
         // (line hash, document, shingled) for each occurrence of a short line
         // not yet known to recur when its document was signed.
         let mut undecided: Vec<(u64, u32, bool)> = Vec::new();
         let mut slots: Vec<u32> = Vec::new();
         let mut keys: Vec<u32> = Vec::new();
-        let min_docs = self.config.boilerplate.min_docs;
         for_each_batch(inputs, &self.config, |batch| {
             // Phase 1, in parallel: parse and check each record, hash its
             // short lines.
@@ -459,13 +457,7 @@ impl Pipeline {
                                         text_len: parsed.text.len() as u64,
                                     },
                                 });
-                                for line in short_lines {
-                                    let count = counts.entry(line).or_default();
-                                    *count += 1;
-                                    if *count == min_docs {
-                                        known.extend([line]);
-                                    }
-                                }
+                                counts.add_document(&short_lines);
                                 accepted.push((position, parsed));
                             }
                         }
@@ -481,7 +473,7 @@ impl Pipeline {
                 scan.records.push(outcome);
             }
             // Lines already known now need no second look.
-            let known_now = &known;
+            let known_now = counts.recurring();
             // Phase 2, in parallel: sign the accepted documents.
             let count = accepted.len();
             slots.resize(count * num_hashes, 0);
@@ -521,7 +513,7 @@ impl Pipeline {
         })?;
         scan.id_index_bytes = ids.heap_bytes();
         drop(ids);
-        drop(counts);
+        let known = counts.into_recurring();
         // A line that turned out to recur: where it was shingled the document
         // is signed again; where it was dropped at an edge anyway, the
         // shingles stand and only the count moves from edge to recurring.

@@ -656,7 +656,7 @@ impl Generator {
         let _ = writeln!(
             line,
             "{{\"id\":\"{id}\",\"date\":\"{}\",\"source\":{},\"title\":{},\"text\":{},\"copy_of\":{},\"story\":\"s{:09}\"}}",
-            format_date(EPOCH_DAYS + parts.date),
+            crate::ingest::format_day(EPOCH_DAYS + parts.date),
             quoted(&self.sites[parts.site].name),
             quoted(&parts.title),
             quoted(&text),
@@ -935,26 +935,6 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// `YYYY-MM-DD` of a day count since 1970-01-01 (proleptic Gregorian;
-/// Howard Hinnant's `civil_from_days`).
-fn format_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1119,9 +1099,10 @@ mod tests {
 
     #[test]
     fn dates_format_as_iso_days() {
-        assert_eq!(format_date(0), "1970-01-01");
-        assert_eq!(format_date(EPOCH_DAYS), "2021-01-01");
-        assert_eq!(format_date(EPOCH_DAYS + 59), "2021-03-01");
-        assert_eq!(format_date(11_016), "2000-02-29");
+        use crate::ingest::format_day;
+        assert_eq!(format_day(0), "1970-01-01");
+        assert_eq!(format_day(EPOCH_DAYS), "2021-01-01");
+        assert_eq!(format_day(EPOCH_DAYS + 59), "2021-03-01");
+        assert_eq!(format_day(11_016), "2000-02-29");
     }
 }

@@ -1,25 +1,14 @@
 //! End-to-end tests of the `storyhash` binary on the shipped fixtures.
 
 mod common;
-use common::{fixture, storyhash};
+use common::{fixture, storyhash, success_stdout};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Runs a subcommand quietly, asserts success, and returns its stdout.
 fn stdout_of(subcommand: &str, args: &[&str]) -> Vec<u8> {
-    let output = storyhash()
-        .arg(subcommand)
-        .args(args)
-        .arg("--quiet")
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
+    success_stdout(storyhash().arg(subcommand).args(args).arg("--quiet"))
 }
 
 /// Runs `storyhash cluster` and returns its lines as JSON.

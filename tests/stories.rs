@@ -4,23 +4,18 @@
 //! the seeds, which need dates to be told apart.
 
 mod common;
-use common::{fixture, storyhash};
+use common::{fixture, storyhash, success_stdout};
 use serde_json::Value;
 use std::collections::HashMap;
 
 fn eval(args: &[&str]) -> Value {
-    let output = storyhash()
-        .arg("eval")
-        .args(args)
-        .args(["--json", "--quiet"])
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = success_stdout(
+        storyhash()
+            .arg("eval")
+            .args(args)
+            .args(["--json", "--quiet"]),
     );
-    serde_json::from_slice(&output.stdout).expect("JSON")
+    serde_json::from_slice(&stdout).expect("JSON")
 }
 
 #[test]

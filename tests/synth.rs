@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::storyhash;
+use common::{storyhash, success_stdout};
 use serde_json::Value;
 
 fn synth(dir: &std::path::Path, name: &str, args: &[&str]) -> std::path::PathBuf {
@@ -55,25 +55,15 @@ fn synth_labels_score_the_copy_tier_through_eval() {
         "dump.jsonl.zst",
         &["--bytes", "20M", "--seed", "7"],
     );
-    let output = storyhash()
-        .arg("eval")
-        .arg(&dump)
-        .args([
-            "--copy-of",
-            "copy_of",
-            "--tier",
-            "copy",
-            "--json",
-            "--quiet",
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let evaluation: Value = serde_json::from_slice(&output.stdout).expect("json");
+    let stdout = success_stdout(storyhash().arg("eval").arg(&dump).args([
+        "--copy-of",
+        "copy_of",
+        "--tier",
+        "copy",
+        "--json",
+        "--quiet",
+    ]));
+    let evaluation: Value = serde_json::from_slice(&stdout).expect("json");
     let scores = &evaluation["scores"];
     let (precision, recall) = (
         scores["precision"].as_f64().expect("precision"),
@@ -87,24 +77,16 @@ fn synth_labels_score_the_copy_tier_through_eval() {
 
 #[test]
 fn bench_on_a_synthetic_dump_reports_every_stage_and_the_floor() {
-    let output = storyhash()
-        .args([
-            "bench",
-            "--synth",
-            "1M",
-            "--threads",
-            "1,2",
-            "--json",
-            "--quiet",
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).expect("json");
+    let stdout = success_stdout(storyhash().args([
+        "bench",
+        "--synth",
+        "1M",
+        "--threads",
+        "1,2",
+        "--json",
+        "--quiet",
+    ]));
+    let rows: Vec<Value> = serde_json::from_slice(&stdout).expect("json");
     for threads in [1, 2] {
         let names: Vec<&str> = rows
             .iter()

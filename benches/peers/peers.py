@@ -219,11 +219,22 @@ def run_datasketch(dump: str, threads: int, out: str) -> dict:
                 session.insert(len(mhs), m, check_duplication=False)
                 mhs.append(m)
             ids.extend(chunk_ids)
+    return _verify_and_write(out, ids, mhs, lambda: (lsh.query(m) for m in mhs), NUM_PERM,
+                             t0, worker)
+
+
+def _verify_and_write(out: str, ids: list, mhs: list, neighbours, num_perm: int, t0: float,
+                      worker: list) -> dict:
+    """Verify each LSH candidate by the sketches' own Jaccard estimate, union-find the
+    verified pairs, write the clusters, and return the timings. `neighbours()` yields,
+    for each document in order, the indices LSH returns for it (called after the clock
+    for signing and insertion stops, so querying counts as verification time)."""
     t1 = time.perf_counter()
     uf = UnionFind(len(ids))
     candidates = verified = 0
-    for i, m in enumerate(mhs):
-        for j in lsh.query(m):
+    for i, found in enumerate(neighbours()):
+        m = mhs[i]
+        for j in found:
             if j > i:
                 candidates += 1
                 if m.jaccard(mhs[j]) >= THRESHOLD:
@@ -234,7 +245,7 @@ def run_datasketch(dump: str, threads: int, out: str) -> dict:
     t3 = time.perf_counter()
     return {
         "docs": len(ids),
-        "num_perm": NUM_PERM,
+        "num_perm": num_perm,
         "candidate_pairs": candidates,
         "verified_pairs": verified,
         "t_sign_insert": t1 - t0,
@@ -259,32 +270,7 @@ def run_rensa(dump: str, threads: int, out: str) -> dict:
         lsh.insert_many(chunk_mhs, len(mhs))  # keys start_key + offset
         mhs.extend(chunk_mhs)
         ids.extend(chunk_ids)
-    t1 = time.perf_counter()
-    uf = UnionFind(len(ids))
-    candidates = verified = 0
-    for i, found in enumerate(lsh.query_all(mhs)):
-        m = mhs[i]
-        for j in found:
-            if j > i:
-                candidates += 1
-                if m.jaccard(mhs[j]) >= THRESHOLD:
-                    verified += 1
-                    uf.union(i, j)
-    t2 = time.perf_counter()
-    write_clusters(out, ids, uf)
-    t3 = time.perf_counter()
-    return {
-        "docs": len(ids),
-        "num_perm": RENSA_PERM,
-        "candidate_pairs": candidates,
-        "verified_pairs": verified,
-        "t_sign_insert": t1 - t0,
-        "t_query_verify": t2 - t1,
-        "t_write": t3 - t2,
-        "task_s_read_parse": worker[0],
-        "task_s_shingle": worker[1],
-        "task_s_minhash": worker[2],
-    }
+    return _verify_and_write(out, ids, mhs, lambda: lsh.query_all(mhs), RENSA_PERM, t0, worker)
 
 
 def run_gaoya(dump: str, threads: int, out: str) -> dict:
