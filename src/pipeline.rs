@@ -20,7 +20,7 @@
 //! order, and candidate pairs are sorted before they are verified, so results are
 //! identical whatever the number of threads.
 
-use crate::boilerplate::{self, DroppedLines, RecurringLines};
+use crate::boilerplate::{self, DroppedLines, LineTable, RecurringLines};
 use crate::cluster::{self, KeepKey, Similarity};
 use crate::config::{Config, Verify};
 use crate::error::{Error, RejectReason, Result};
@@ -407,7 +407,7 @@ impl Pipeline {
             // In order: ids, outcomes, document indices, and the short-line
             // counts, so that this batch is signed knowing its own lines too.
             let first_doc = scan.docs.len() as u32;
-            let mut accepted: Vec<(usize, ingest::ParsedDoc<'_>)> = Vec::new();
+            let mut accepted: Vec<(usize, ingest::ParsedDoc<'_>, LineTable)> = Vec::new();
             for (position, (record, item)) in batch.records.iter().zip(checked).enumerate() {
                 let record_index = scan.records.len() as u32;
                 let mut outcome = RecordOutcome {
@@ -429,6 +429,7 @@ impl Pipeline {
                     Checked::Document {
                         parsed,
                         id,
+                        lines,
                         short_lines,
                     } => {
                         outcome.truth = parsed.truth.as_deref().map(Box::from);
@@ -458,7 +459,7 @@ impl Pipeline {
                                     },
                                 });
                                 counts.add_document(&short_lines);
-                                accepted.push((position, parsed));
+                                accepted.push((position, parsed, lines));
                             }
                         }
                         outcome.id = Some(id.into_boxed_str());
@@ -484,8 +485,8 @@ impl Pipeline {
                 .zip(keys.par_chunks_mut(num_bands.max(1)))
                 .map_init(
                     || SignBuffers::new(&self.config),
-                    |buffers, (((_, parsed), slot), keys)| {
-                        self.sign_document(&parsed.text, known_now, buffers, slot, keys)
+                    |buffers, (((_, parsed, lines), slot), keys)| {
+                        self.sign_document(&parsed.text, lines, known_now, buffers, slot, keys)
                     },
                 )
                 .collect();
@@ -557,8 +558,11 @@ impl Pipeline {
         let recurring = &pass.scan.recurring;
         let resign = |text: &str| {
             let mut buffers = SignBuffers::new(&self.config);
+            let mut table = LineTable::default();
+            table.build(text, &self.config.boilerplate);
             let dropped = self.shingle_document(
                 text,
+                &table,
                 recurring,
                 &mut buffers.shingler,
                 &mut buffers.lines,
@@ -647,7 +651,8 @@ impl Pipeline {
             .collect()
     }
 
-    /// Phase 1 of the pass for one record: parsed, checked, short lines hashed.
+    /// Phase 1 of the pass for one record: parsed, checked, its lines split,
+    /// counted and hashed once ([`LineTable`]) for both phases.
     fn check_record<'b>(
         &self,
         inputs: &Inputs,
@@ -690,17 +695,14 @@ impl Pipeline {
                 reason: RejectReason::EmptyText,
             };
         }
+        let mut lines = LineTable::default();
+        lines.build(&parsed.text, &self.config.boilerplate);
         let mut short_lines = Vec::new();
-        if self.config.boilerplate.enabled {
-            boilerplate::short_line_hashes(
-                &parsed.text,
-                &self.config.boilerplate,
-                &mut short_lines,
-            );
-        }
+        lines.short_hashes(&mut short_lines);
         Checked::Document {
             parsed,
             id,
+            lines,
             short_lines,
         }
     }
@@ -710,6 +712,7 @@ impl Pipeline {
     fn sign_document(
         &self,
         text: &str,
+        table: &LineTable,
         known: &RecurringLines,
         buffers: &mut SignBuffers,
         slot: &mut [u32],
@@ -717,6 +720,7 @@ impl Pipeline {
     ) -> SignedDocument {
         let dropped = self.shingle_document(
             text,
+            table,
             known,
             &mut buffers.shingler,
             &mut buffers.lines,
@@ -726,14 +730,7 @@ impl Pipeline {
         lsh::band_keys(slot, self.lsh_params.rows_per_band, keys);
         let mut undecided = Vec::new();
         let whole_text = buffers.lines.len() == 1 && buffers.lines[0] == (0..text.len());
-        boilerplate::undecided_lines(
-            text,
-            known,
-            &self.config.boilerplate,
-            &buffers.lines,
-            whole_text,
-            &mut undecided,
-        );
+        table.undecided(known, &buffers.lines, whole_text, &mut undecided);
         SignedDocument {
             size: buffers.shingles.len().min(u32::MAX as usize) as u32,
             dropped,
@@ -746,6 +743,7 @@ impl Pipeline {
     fn shingle_document(
         &self,
         text: &str,
+        table: &LineTable,
         recurring: &RecurringLines,
         shingler: &mut Shingler,
         lines: &mut Vec<std::ops::Range<usize>>,
@@ -753,7 +751,7 @@ impl Pipeline {
     ) -> DroppedLines {
         lines.clear();
         shingles.clear();
-        let dropped = boilerplate::kept_lines(text, recurring, &self.config.boilerplate, lines);
+        let dropped = table.kept(text, recurring, lines);
         shingler.shingles(lines.iter().map(|range| &text[range.clone()]), shingles);
         if shingles.is_empty() {
             shingler.shingles([text], shingles);
@@ -873,8 +871,11 @@ impl Pipeline {
         let found = self.map_documents(inputs, &scan.records, &wanted, progress, |text| {
             let mut shingler = Shingler::new(self.config.shingle.clone());
             let (mut shingles, mut lines) = (Vec::new(), Vec::new());
+            let mut table = LineTable::default();
+            table.build(text, &self.config.boilerplate);
             self.shingle_document(
                 text,
+                &table,
                 &scan.recurring,
                 &mut shingler,
                 &mut lines,
@@ -1087,6 +1088,8 @@ enum Checked<'b> {
     Document {
         parsed: ingest::ParsedDoc<'b>,
         id: String,
+        /// Its lines, split, counted and hashed once for both phases.
+        lines: LineTable,
         /// Distinct hashes of its short lines.
         short_lines: Vec<u64>,
     },
