@@ -112,9 +112,7 @@ fn line_hash(line: &str) -> u64 {
 
 /// Appends the distinct hashes of a document's short, non-blank lines (to count).
 pub fn short_line_hashes(text: &str, config: &BoilerplateConfig, out: &mut Vec<u64>) {
-    let mut table = LineTable::default();
-    table.build(text, config);
-    table.short_hashes(out);
+    LineTable::new(text, config).short_hashes(out);
 }
 
 /// One line of a document as the rules see it.
@@ -136,19 +134,21 @@ struct Line {
 /// lines all read this table; before it each split and counted the text again
 /// and hashed every line to look it up, about 16% of the copy tier's time on
 /// 1 GB at one thread.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LineTable {
     lines: Vec<Line>,
     enabled: bool,
 }
 
 impl LineTable {
-    /// Fills the table with the lines of `text` (emptied first).
-    pub fn build(&mut self, text: &str, config: &BoilerplateConfig) {
-        self.lines.clear();
-        self.enabled = config.enabled;
+    /// The table of the lines of `text` (empty when the rules are off).
+    pub fn new(text: &str, config: &BoilerplateConfig) -> Self {
+        let mut table = Self {
+            lines: Vec::new(),
+            enabled: config.enabled,
+        };
         if !config.enabled {
-            return;
+            return table;
         }
         // One count serves both rules: exact up to the larger limit.
         let limit = config.max_words.max(SENTENCE_WORDS);
@@ -160,7 +160,7 @@ impl LineTable {
                 word_count_up_to(line, limit)
             };
             let short = !line.is_empty() && words <= config.max_words;
-            self.lines.push(Line {
+            table.lines.push(Line {
                 start,
                 end: start + line.len(),
                 hash: if short { line_hash(line) } else { 0 },
@@ -168,6 +168,7 @@ impl LineTable {
                 sentence_like: is_sentence_like(line, words),
             });
         }
+        table
     }
 
     /// Appends the distinct hashes of the short lines (to count).
@@ -387,9 +388,7 @@ pub fn kept_lines(
     config: &BoilerplateConfig,
     out: &mut Vec<Range<usize>>,
 ) -> DroppedLines {
-    let mut table = LineTable::default();
-    table.build(text, config);
-    table.kept(text, recurring, out)
+    LineTable::new(text, config).kept(text, recurring, out)
 }
 
 #[cfg(test)]
@@ -639,8 +638,7 @@ mod tests {
                     counts.add_document(&hashes);
                 }
                 let known = counts.into_recurring();
-                let mut table = LineTable::default();
-                table.build(&text, &config);
+                let table = LineTable::new(&text, &config);
                 let (mut expected, mut got) = (Vec::new(), Vec::new());
                 reference_short_line_hashes(&text, &config, &mut expected);
                 table.short_hashes(&mut got);

@@ -558,11 +558,9 @@ impl Pipeline {
         let recurring = &pass.scan.recurring;
         let resign = |text: &str| {
             let mut buffers = SignBuffers::new(&self.config);
-            let mut table = LineTable::default();
-            table.build(text, &self.config.boilerplate);
             let dropped = self.shingle_document(
                 text,
-                &table,
+                &LineTable::new(text, &self.config.boilerplate),
                 recurring,
                 &mut buffers.shingler,
                 &mut buffers.lines,
@@ -695,8 +693,7 @@ impl Pipeline {
                 reason: RejectReason::EmptyText,
             };
         }
-        let mut lines = LineTable::default();
-        lines.build(&parsed.text, &self.config.boilerplate);
+        let lines = LineTable::new(&parsed.text, &self.config.boilerplate);
         let mut short_lines = Vec::new();
         lines.short_hashes(&mut short_lines);
         Checked::Document {
@@ -871,11 +868,9 @@ impl Pipeline {
         let found = self.map_documents(inputs, &scan.records, &wanted, progress, |text| {
             let mut shingler = Shingler::new(self.config.shingle.clone());
             let (mut shingles, mut lines) = (Vec::new(), Vec::new());
-            let mut table = LineTable::default();
-            table.build(text, &self.config.boilerplate);
             self.shingle_document(
                 text,
-                &table,
+                &LineTable::new(text, &self.config.boilerplate),
                 &scan.recurring,
                 &mut shingler,
                 &mut lines,
