@@ -392,10 +392,12 @@ impl Pipeline {
         let mut undecided: Vec<(u64, u32, bool)> = Vec::new();
         let mut slots: Vec<u32> = Vec::new();
         let mut keys: Vec<u32> = Vec::new();
-        for_each_batch(inputs, &self.config, |batch| {
-            // Phase 1, in parallel: parse and check each record, hash its
-            // short lines.
-            let checked: Vec<Checked<'_>> = batch
+        let mut reader = ingest::BatchReader::new(inputs, &self.config.ingest);
+        // Phase 1 of a batch, in parallel: parse and check each record, hash
+        // its short lines. What it returns owns its text, so the batch's
+        // buffer goes back to the reader at once.
+        let check = |batch: &Batch| -> CheckedBatch {
+            let checked = batch
                 .records
                 .par_iter()
                 .map_init(
@@ -403,115 +405,124 @@ impl Pipeline {
                     |buffers, record| self.check_record(inputs, batch, record, buffers),
                 )
                 .collect();
-            scan.bytes += batch.bytes_read;
-            // In order: ids, outcomes, document indices, and the short-line
-            // counts, so that this batch is signed knowing its own lines too.
-            let first_doc = scan.docs.len() as u32;
-            let mut accepted: Vec<(usize, ingest::ParsedDoc<'_>, LineTable)> = Vec::new();
-            for (position, (record, item)) in batch.records.iter().zip(checked).enumerate() {
-                let record_index = scan.records.len() as u32;
-                let mut outcome = RecordOutcome {
-                    file: record.file,
-                    line: record.line,
-                    byte_offset: record.byte_offset,
-                    length: record.range.len() as u64,
-                    doc: None,
-                    reason: None,
-                    id: None,
-                    truth: None,
-                    source: None,
-                };
-                match item {
-                    Checked::Rejected { id, reason } => {
-                        outcome.id = id.map(String::into_boxed_str);
-                        outcome.reason = Some(Box::new(reason));
-                    }
-                    Checked::Document {
-                        parsed,
-                        id,
-                        lines,
-                        short_lines,
-                    } => {
-                        outcome.truth = parsed.truth.as_deref().map(Box::from);
-                        outcome.source = parsed.source.as_deref().map(Box::from);
-                        let doc = scan.docs.len() as u32;
-                        let earlier = ids.first_with(&id, doc, |earlier| {
-                            let record = scan.docs[earlier as usize].record as usize;
-                            scan.records[record].id.as_deref().unwrap_or_default()
-                        });
-                        match earlier {
-                            Some(first) => {
-                                let first_record = scan.docs[first as usize].record as usize;
-                                outcome.reason = Some(Box::new(RejectReason::DuplicateId {
-                                    id: id.clone(),
-                                    first_seen: scan.records[first_record]
-                                        .location(inputs)
-                                        .to_string(),
-                                }));
-                            }
-                            None => {
-                                outcome.doc = Some(doc);
-                                scan.docs.push(DocInfo {
-                                    record: record_index,
-                                    key: KeepKey {
-                                        date: parsed.date.as_deref().and_then(ingest::parse_date),
-                                        text_len: parsed.text.len() as u64,
-                                    },
-                                });
-                                counts.add_document(&short_lines);
-                                accepted.push((position, parsed, lines));
+            CheckedBatch {
+                checked,
+                bytes_read: batch.bytes_read,
+            }
+        };
+        let mut read_and_check = || -> Result<Option<CheckedBatch>> {
+            let Some(batch) = reader.next_batch()? else {
+                return Ok(None);
+            };
+            let checked = check(&batch);
+            // Fresh 8 MiB buffers cost page faults on every batch.
+            reader.recycle(batch);
+            Ok(Some(checked))
+        };
+        let mut current = read_and_check()?;
+        while let Some(batch) = current {
+            // The next batch is read and checked while this one is counted,
+            // numbered and signed: the in-order part of a batch no longer
+            // leaves the second thread waiting. With one thread `join` runs
+            // the two in turn; the state below is only touched by the second
+            // closure, in input order, so the result is the same.
+            let (next, done) = rayon::join(&mut read_and_check, || -> Result<()> {
+                scan.bytes += batch.bytes_read;
+                // In order: ids, outcomes, document indices, and the
+                // short-line counts, so that this batch is signed knowing its
+                // own lines too.
+                let first_doc = scan.docs.len() as u32;
+                let mut accepted: Vec<(String, LineTable)> = Vec::new();
+                for Checked { mut outcome, item } in batch.checked {
+                    let record_index = scan.records.len() as u32;
+                    match item {
+                        CheckedItem::Rejected(reason) => {
+                            outcome.reason = Some(Box::new(reason));
+                        }
+                        CheckedItem::Document {
+                            text,
+                            key,
+                            lines,
+                            short_lines,
+                        } => {
+                            let id = outcome.id.as_deref().unwrap_or_default();
+                            let doc = scan.docs.len() as u32;
+                            let earlier = ids.first_with(id, doc, |earlier| {
+                                let record = scan.docs[earlier as usize].record as usize;
+                                scan.records[record].id.as_deref().unwrap_or_default()
+                            });
+                            match earlier {
+                                Some(first) => {
+                                    let first_record = scan.docs[first as usize].record as usize;
+                                    outcome.reason = Some(Box::new(RejectReason::DuplicateId {
+                                        id: id.to_string(),
+                                        first_seen: scan.records[first_record]
+                                            .location(inputs)
+                                            .to_string(),
+                                    }));
+                                }
+                                None => {
+                                    outcome.doc = Some(doc);
+                                    scan.docs.push(DocInfo {
+                                        record: record_index,
+                                        key,
+                                    });
+                                    counts.add_document(&short_lines);
+                                    accepted.push((text, lines));
+                                }
                             }
                         }
-                        outcome.id = Some(id.into_boxed_str());
                     }
+                    if let (true, Some(reason)) = (self.config.strict, &outcome.reason) {
+                        return Err(Error::Rejected {
+                            location: outcome.location(inputs),
+                            reason: (**reason).clone(),
+                        });
+                    }
+                    scan.records.push(outcome);
                 }
-                if let (true, Some(reason)) = (self.config.strict, &outcome.reason) {
-                    return Err(Error::Rejected {
-                        location: ingest::location(inputs, record),
-                        reason: (**reason).clone(),
-                    });
+                // Lines already known now need no second look.
+                let known_now = counts.recurring();
+                // Phase 2, in parallel: sign the accepted documents.
+                let count = accepted.len();
+                slots.resize(count * num_hashes, 0);
+                keys.resize(count * num_bands, 0);
+                let signed_batch: Vec<SignedDocument> = accepted
+                    .par_iter()
+                    .zip(slots.par_chunks_mut(num_hashes.max(1)))
+                    .zip(keys.par_chunks_mut(num_bands.max(1)))
+                    .map_init(
+                        || SignBuffers::new(&self.config),
+                        |buffers, (((text, lines), slot), keys)| {
+                            self.sign_document(text, lines, known_now, buffers, slot, keys)
+                        },
+                    )
+                    .collect();
+                for (index, document) in signed_batch.into_iter().enumerate() {
+                    let SignedDocument {
+                        size,
+                        dropped,
+                        undecided: lines,
+                    } = document;
+                    let doc = first_doc + index as u32;
+                    undecided.extend(lines.into_iter().map(|(line, kept)| (line, doc, kept)));
+                    signed
+                        .signatures
+                        .push(&slots[index * num_hashes..(index + 1) * num_hashes]);
+                    signed
+                        .band_keys
+                        .push(&keys[index * num_bands..(index + 1) * num_bands]);
+                    signed.sizes.push(size);
+                    signed.late_rejected.push(size == 0);
+                    signed.dropped += dropped;
+                    dropped_of.push(dropped);
                 }
-                scan.records.push(outcome);
-            }
-            // Lines already known now need no second look.
-            let known_now = counts.recurring();
-            // Phase 2, in parallel: sign the accepted documents.
-            let count = accepted.len();
-            slots.resize(count * num_hashes, 0);
-            keys.resize(count * num_bands, 0);
-            let signed_batch: Vec<SignedDocument> = accepted
-                .par_iter()
-                .zip(slots.par_chunks_mut(num_hashes.max(1)))
-                .zip(keys.par_chunks_mut(num_bands.max(1)))
-                .map_init(
-                    || SignBuffers::new(&self.config),
-                    |buffers, (((_, parsed, lines), slot), keys)| {
-                        self.sign_document(&parsed.text, lines, known_now, buffers, slot, keys)
-                    },
-                )
-                .collect();
-            for (index, document) in signed_batch.into_iter().enumerate() {
-                let SignedDocument {
-                    size,
-                    dropped,
-                    undecided: lines,
-                } = document;
-                let doc = first_doc + index as u32;
-                undecided.extend(lines.into_iter().map(|(line, kept)| (line, doc, kept)));
-                signed
-                    .signatures
-                    .push(&slots[index * num_hashes..(index + 1) * num_hashes]);
-                signed
-                    .band_keys
-                    .push(&keys[index * num_bands..(index + 1) * num_bands]);
-                signed.sizes.push(size);
-                signed.late_rejected.push(size == 0);
-                signed.dropped += dropped;
-                dropped_of.push(dropped);
-            }
-            progress.advance(batch.bytes_read);
-            Ok(())
-        })?;
+                progress.advance(batch.bytes_read);
+                Ok(())
+            });
+            done?;
+            current = next?;
+        }
         scan.id_index_bytes = ids.heap_bytes();
         drop(ids);
         let known = counts.into_recurring();
@@ -650,21 +661,35 @@ impl Pipeline {
     }
 
     /// Phase 1 of the pass for one record: parsed, checked, its lines split,
-    /// counted and hashed once ([`LineTable`]) for both phases.
-    fn check_record<'b>(
+    /// counted and hashed once ([`LineTable`]) for both phases, and its outcome
+    /// filled in as far as it can be before the ids of the records before it
+    /// are known.
+    fn check_record(
         &self,
         inputs: &Inputs,
-        batch: &'b Batch,
+        batch: &Batch,
         record: &RawRecord,
         buffers: &mut SignBuffers,
-    ) -> Checked<'b> {
+    ) -> Checked {
+        let mut outcome = RecordOutcome {
+            file: record.file,
+            line: record.line,
+            byte_offset: record.byte_offset,
+            length: record.range.len() as u64,
+            doc: None,
+            reason: None,
+            id: None,
+            truth: None,
+            source: None,
+        };
         let file = &inputs.files[record.file as usize];
         // A plain-text file's id is its path, whatever is wrong with it.
-        let text_file_id = (!record.is_jsonl).then(|| file.text_id.clone());
+        let text_file_id = || (!record.is_jsonl).then(|| file.text_id.as_str().into());
         if let Some(problem) = &record.problem {
-            return Checked::Rejected {
-                id: text_file_id,
-                reason: problem.clone(),
+            outcome.id = text_file_id();
+            return Checked {
+                outcome,
+                item: CheckedItem::Rejected(problem.clone()),
             };
         }
         let parsed = match ingest::parse_record(
@@ -674,33 +699,43 @@ impl Pipeline {
         ) {
             Ok(parsed) => parsed,
             Err(failure) => {
-                return Checked::Rejected {
-                    id: failure.id.or(text_file_id),
-                    reason: failure.reason,
+                outcome.id = failure.id.map(String::into_boxed_str).or_else(text_file_id);
+                return Checked {
+                    outcome,
+                    item: CheckedItem::Rejected(failure.reason),
                 };
             }
         };
-        let id = match (&parsed.id, record.line) {
-            (Some(id), _) => id.to_string(),
-            (None, Some(line)) => format!("{}:{line}", file.name),
-            (None, None) => file.text_id.clone(),
-        };
+        outcome.id = Some(match (&parsed.id, record.line) {
+            (Some(id), _) => id.as_ref().into(),
+            (None, Some(line)) => format!("{}:{line}", file.name).into_boxed_str(),
+            (None, None) => file.text_id.as_str().into(),
+        });
         // The tokenizer itself decides: a text whose letters all normalize
         // away (such as U+FF9E, a half-width sound mark) has no word either.
         if !buffers.shingler.has_token(&parsed.text) {
-            return Checked::Rejected {
-                id: Some(id),
-                reason: RejectReason::EmptyText,
+            return Checked {
+                outcome,
+                item: CheckedItem::Rejected(RejectReason::EmptyText),
             };
         }
+        outcome.truth = parsed.truth.as_deref().map(Box::from);
+        outcome.source = parsed.source.as_deref().map(Box::from);
         let lines = LineTable::new(&parsed.text, &self.config.boilerplate);
         let mut short_lines = Vec::new();
         lines.short_hashes(&mut short_lines);
-        Checked::Document {
-            parsed,
-            id,
-            lines,
-            short_lines,
+        let key = KeepKey {
+            date: parsed.date.as_deref().and_then(ingest::parse_date),
+            text_len: parsed.text.len() as u64,
+        };
+        Checked {
+            outcome,
+            item: CheckedItem::Document {
+                text: parsed.text.into_owned(),
+                key,
+                lines,
+                short_lines,
+            },
         }
     }
 
@@ -1075,19 +1110,29 @@ struct Pass {
 }
 
 /// One record after phase 1 of the pass.
-enum Checked<'b> {
-    Rejected {
-        id: Option<String>,
-        reason: RejectReason,
-    },
+struct Checked {
+    /// Everything but the document index and the reasons that depend on the
+    /// records before it.
+    outcome: RecordOutcome,
+    item: CheckedItem,
+}
+
+enum CheckedItem {
+    Rejected(RejectReason),
     Document {
-        parsed: ingest::ParsedDoc<'b>,
-        id: String,
+        text: String,
+        key: KeepKey,
         /// Its lines, split, counted and hashed once for both phases.
         lines: LineTable,
         /// Distinct hashes of its short lines.
         short_lines: Vec<u64>,
     },
+}
+
+/// A batch after phase 1.
+struct CheckedBatch {
+    checked: Vec<Checked>,
+    bytes_read: u64,
 }
 
 /// One document after phase 2 of the pass.
