@@ -14,6 +14,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = cli::Cli::parse();
     let outcome = match cli.command {
         cli::Command::Dedup(args) => cmd::dedup::run(args),
@@ -31,3 +32,34 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// glibc's malloc by default gives freed memory at the top of the heap back
+/// to the system once 128 KiB are free, and moves its mmap threshold as large
+/// blocks come and go; this pipeline frees and allocates a batch's worth of
+/// text (8 MiB) every few milliseconds, so the kernel spent about a tenth of
+/// the run handing the same pages back and forth. Trimming only past 256 MiB
+/// and a fixed 32 MiB mmap threshold halve that time: `sys` 1.21 s -> 0.57 s
+/// and 65,578 -> 52,825 page faults on 1 GB at one thread, for 12 MB more
+/// peak RSS (the 1 M-document run: 811 -> 865 MB). Measured with
+/// `/usr/bin/time` on `storyhash dedup dump1g.jsonl -o /dev/null -q`, the
+/// settings given as `GLIBC_TUNABLES`. Also tried: a 64 MiB top pad (no
+/// better, 100 MB more for 1 M documents) and mimalloc (faster, but 1 M
+/// documents peaked at 980-1,030 MB, over the 1 GB goal).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    const MIB: libc::c_int = 1 << 20;
+    for (parameter, value) in [
+        (libc::M_TRIM_THRESHOLD, 256 * MIB),
+        (libc::M_MMAP_THRESHOLD, 32 * MIB),
+    ] {
+        // SAFETY: mallopt only changes glibc's allocator settings; it is
+        // called before any thread starts. A refused setting (return 0)
+        // leaves the default, which is only slower.
+        unsafe {
+            libc::mallopt(parameter, value);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
