@@ -13,8 +13,11 @@
 //!
 //! The input is read, not held: the copy tier keeps per document only its id,
 //! date, length, shingle count and signature (and per input record its position),
-//! so memory grows with the number of documents, not their size. A reader thread
-//! decodes the next batch while rayon works on the current one.
+//! so memory grows with the number of documents, not their size. In the copy
+//! tier's pass three batches are in flight: the next one is read and checked
+//! (parsed, its lines tabled) while this one is numbered and counted in input
+//! order and the one before it is signed; other passes read the next batch
+//! while rayon works on the current one.
 //!
 //! Every parallel step writes into slots indexed by document or collects in input
 //! order, and candidate pairs are sorted before they are verified, so results are
