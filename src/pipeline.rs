@@ -368,9 +368,8 @@ impl Pipeline {
     /// only known at the end, and an earlier design read the input twice for it.
     /// Here each batch is parsed and its short lines counted first, then signed
     /// with the lines known to recur in it, the batches before it and the one
-    /// after it; a
-    /// document whose short lines were not all known then, and of which one
-    /// turned out to recur later, is marked and signed again by
+    /// after it; a document whose short lines were not all known then, and of
+    /// which one turned out to recur later, is marked and signed again by
     /// [`Pipeline::fix_up`] with the final set. That gives exactly the
     /// two-pass result: a document not marked had every one of its short lines
     /// decided the same way then as at the end. Site headers and footers recur
@@ -1135,6 +1134,8 @@ impl PassState {
     /// Phase 2, in parallel: signs a numbered batch with the lines known to
     /// recur now, then stores the signatures in order.
     fn sign(&mut self, pipeline: &Pipeline, batch: NumberedBatch) {
+        // Signatures are stored by position: batches must come in order.
+        debug_assert_eq!(self.signed.sizes.len(), batch.first_doc as usize);
         let num_hashes = pipeline.hasher.num_hashes();
         let num_bands = pipeline.lsh_params.num_bands;
         let known_now = self.counts.recurring();
