@@ -42,7 +42,7 @@ impl Normalizer {
     /// word bytes are read off the masks with bit tricks. A byte-at-a-time loop
     /// mispredicted the end of nearly every word and separator run: 230 MB/s on
     /// BASIL against 1 GB/s or more this way. A run holding a non-ASCII byte
-    /// goes through the character loop ([`Normalizer::chunk_tokens`]), which
+    /// goes through the character loop (`Normalizer::chunk_tokens`), which
     /// also splits at the common non-ASCII punctuation.
     pub fn tokens(&mut self, text: &str, mut emit: impl FnMut(&str)) {
         let bytes = text.as_bytes();
