@@ -742,6 +742,7 @@ fn parse_record_with<'a>(
                 id: id.map(Cow::into_owned),
             });
         }
+        // `Raw` was unescaped into `Appended` above; it cannot reach here.
         FieldValue::Wrong | FieldValue::Raw(_) => {
             texts.truncate(start);
             return Err(ParseFailure {
@@ -793,6 +794,9 @@ fn classify_json_error(error: &serde_json::Error) -> RejectReason {
 
 const NOT_AN_OBJECT: &str = "storyhash: not an object";
 
+/// The fast reading's way out: the record goes to serde_json's own reading.
+const SLOW_PATH: &str = "storyhash: slow path";
+
 /// What one field held.
 enum FieldValue<'a> {
     Absent,
@@ -816,9 +820,10 @@ struct Found<'a> {
 }
 
 /// Reads a record's fields. With `fast`, each field the caller wants is taken
-/// as serde_json's raw (validated, still escaped) text and unescaped here into
-/// a buffer of its final size (see [`fast_field`]); without, serde_json builds
-/// each string itself.
+/// as serde_json's raw (validated, still escaped) text and unescaped here: the
+/// text into the caller's shared buffer (see [`parse_record_into`]), the other
+/// fields into a string of at most their raw length (see [`fast_field`]);
+/// without, serde_json builds each string itself.
 ///
 /// Why: serde_json unescapes into a scratch buffer that starts empty for every
 /// record and doubles as it goes, and a visitor handed that scratch must copy it
@@ -842,7 +847,7 @@ impl DocSeed<'_> {
         let raw: &'de RawValue = map.next_value()?;
         // Anything the fast reading cannot vouch for sends the whole record to
         // serde_json's reading (see `parse_record_into`).
-        fast_field(raw.get(), numbers).ok_or_else(|| de::Error::custom("storyhash: slow path"))
+        fast_field(raw.get(), numbers).ok_or_else(|| de::Error::custom(SLOW_PATH))
     }
 
     /// The text field: left raw by the fast reading (see [`FieldValue::Raw`]).
@@ -857,7 +862,7 @@ impl DocSeed<'_> {
             .and_then(|rest| rest.strip_suffix('"'))
         {
             Some(body) => Ok(FieldValue::Raw(body)),
-            None => fast_field(raw, false).ok_or_else(|| de::Error::custom("storyhash: slow path")),
+            None => fast_field(raw, false).ok_or_else(|| de::Error::custom(SLOW_PATH)),
         }
     }
 }
@@ -993,6 +998,12 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
             let key = key.as_ref();
             // A repeated key: the last value wins, as in most JSON readers.
             if key == fields.text {
+                // A text given twice: the first is still raw, its escapes
+                // unchecked, and serde_json would reject a lone surrogate in
+                // it; only serde_json's reading can say.
+                if matches!(found.text, FieldValue::Raw(_)) {
+                    return Err(de::Error::custom(SLOW_PATH));
+                }
                 found.text = self.text_field(&mut map)?;
             } else if key == fields.id {
                 found.id = self.field(&mut map, true)?;
@@ -1312,6 +1323,8 @@ mod tests {
             r#"{"text":"\ud83d"}"#,
             r#"{"text":"\ude00 x"}"#,
             r#"{"text":"\ud83d\n"}"#,
+            // The first of two texts is checked too, as serde_json checks it.
+            r#"{"text":"\ud800","text":"ok"}"#,
         ] {
             assert!(
                 matches!(text_of(lone), Err(RejectReason::MalformedJson(ref m)) if m.contains("surrogate") || m.contains("hex escape")),
@@ -1330,12 +1343,13 @@ mod tests {
             text in r#"([a-z é\t"/\\]|\\[nrtbf"/\\x]|\\u[0-9a-fA-F]{4}|\\u[dD][89abAB][0-9a-f]{2}|\\u[dD][c-fC-F][0-9a-f]{2}){0,12}"#,
             title in r#"([a-z "\\]|\\[n"\\]|\\u[dD][89a-f]00){0,4}"#,
             id in r#"("[a-z\\]{0,3}"|[0-9]{1,3}|-?1e[0-9]{1,3}|null|true|\{\}|\[1\])"#,
-            text_last in proptest::bool::ANY,
+            shape in 0..3u8,
         ) {
-            let record = if text_last {
-                format!(r#"{{"id":{id},"title":"{title}","text":"{text}"}}"#)
-            } else {
-                format!(r#"{{"text":"{text}","id":{id},"title":"{title}","x":[1,"\u0041"]}}"#)
+            let record = match shape {
+                0 => format!(r#"{{"id":{id},"title":"{title}","text":"{text}"}}"#),
+                1 => format!(r#"{{"text":"{text}","id":{id},"title":"{title}","x":[1,"\u0041"]}}"#),
+                // A repeated key: the last value wins, but serde_json checks both.
+                _ => format!(r#"{{"text":"{title}","id":{id},"te\u0078t":"{text}"}}"#),
             };
             let fields = FieldNames::default();
             let (mut fast_texts, mut slow_texts) = (String::from("kept"), String::from("kept"));

@@ -940,11 +940,11 @@ impl Pipeline {
     }
 }
 
-/// A later pass must see as many records as the first.
 /// The text of kept lines, as few pieces as give the same tokens: lines with
 /// only ASCII whitespace between them (the tokenizer's separators) go as one
 /// piece. The tokenizer's cost per piece (its last, padded block) was paid on
-/// every line of every document.
+/// every line of every document. `ranges` are sorted and apart, as
+/// [`LineTable::kept`] gives them.
 fn joined_pieces<'t>(text: &'t str, ranges: &'t [Range<usize>]) -> impl Iterator<Item = &'t str> {
     let bytes = text.as_bytes();
     let mut next = 0;
@@ -953,6 +953,7 @@ fn joined_pieces<'t>(text: &'t str, ranges: &'t [Range<usize>]) -> impl Iterator
         let (start, mut end) = (first.start, first.end);
         next += 1;
         while let Some(range) = ranges.get(next) {
+            debug_assert!(range.start > end, "kept ranges overlap or are out of order");
             let gap = bytes.get(end..range.start).unwrap_or_default();
             if !gap.iter().all(u8::is_ascii_whitespace) {
                 break;
@@ -964,6 +965,7 @@ fn joined_pieces<'t>(text: &'t str, ranges: &'t [Range<usize>]) -> impl Iterator
     })
 }
 
+/// A later pass must see as many records as the first.
 fn check_record_count(seen: usize, first_pass: usize) -> Result<()> {
     if seen == first_pass {
         Ok(())
