@@ -137,6 +137,8 @@ struct Line {
 #[derive(Debug, Clone)]
 pub struct LineTable {
     lines: Vec<Line>,
+    /// How many of the lines are short (to size the lists of short lines).
+    short_lines: usize,
     enabled: bool,
 }
 
@@ -145,6 +147,7 @@ impl LineTable {
     pub fn new(text: &str, config: &BoilerplateConfig) -> Self {
         let mut table = Self {
             lines: Vec::new(),
+            short_lines: 0,
             enabled: config.enabled,
         };
         if !config.enabled {
@@ -166,6 +169,7 @@ impl LineTable {
                 word_count_up_to(line, limit)
             };
             let short = !line.is_empty() && words <= config.max_words;
+            table.short_lines += usize::from(short);
             table.lines.push(Line {
                 start,
                 end: start + line.len(),
@@ -180,7 +184,7 @@ impl LineTable {
     /// Appends the distinct hashes of the short lines (to count).
     pub fn short_hashes(&self, out: &mut Vec<u64>) {
         let start = out.len();
-        out.reserve(self.lines.iter().filter(|line| line.short).count());
+        out.reserve(self.short_lines);
         out.extend(
             self.lines
                 .iter()
@@ -253,7 +257,7 @@ impl LineTable {
         all_kept: bool,
         out: &mut Vec<(u64, bool)>,
     ) {
-        out.reserve(self.lines.iter().filter(|line| line.short).count());
+        out.reserve(self.short_lines);
         let mut next_kept = 0;
         for line in self.lines.iter().filter(|line| line.short) {
             if known.contains_hash(line.hash) {

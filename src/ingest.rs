@@ -857,10 +857,7 @@ impl DocSeed<'_> {
         }
         let raw: &'de RawValue = map.next_value()?;
         let raw = raw.get();
-        match raw
-            .strip_prefix('"')
-            .and_then(|rest| rest.strip_suffix('"'))
-        {
+        match string_body(raw) {
             Some(body) => Ok(FieldValue::Raw(body)),
             None => fast_field(raw, false).ok_or_else(|| de::Error::custom(SLOW_PATH)),
         }
@@ -871,8 +868,10 @@ impl DocSeed<'_> {
 /// or `None` when only serde_json's own reading can say (lone surrogates, which
 /// it rejects, and numbers out of range).
 fn fast_field(raw: &str, numbers: bool) -> Option<FieldValue<'_>> {
+    if let Some(body) = string_body(raw) {
+        return unescape(body).map(FieldValue::Str);
+    }
     match raw.as_bytes().first()? {
-        b'"' => unescape(raw.get(1..raw.len().checked_sub(1)?)?).map(FieldValue::Str),
         b'n' => Some(FieldValue::Absent),
         _ => {
             // Numbers, booleans, objects, arrays: rare in these fields, and
@@ -881,6 +880,12 @@ fn fast_field(raw: &str, numbers: bool) -> Option<FieldValue<'_>> {
             Field { numbers }.deserialize(&mut deserializer).ok()
         }
     }
+}
+
+/// The inside of a raw JSON string value (between its quotes), or `None` for
+/// a value of another type.
+fn string_body(raw: &str) -> Option<&str> {
+    raw.strip_prefix('"')?.strip_suffix('"')
 }
 
 /// Unescapes the inside of a JSON string: borrowed when it has no escape, else

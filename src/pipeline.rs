@@ -1123,16 +1123,10 @@ impl PassState {
         let first_doc = scan.docs.len() as u32;
         let mut accepted = Vec::new();
         let mut texts = Vec::with_capacity(batch.chunks.len());
-        for (
-            chunk,
-            CheckedChunk {
-                texts: chunk_texts,
-                checked,
-            },
-        ) in batch.chunks.into_iter().enumerate()
-        {
-            texts.push(chunk_texts);
-            for Checked { mut outcome, item } in checked {
+        for chunk in batch.chunks {
+            let chunk_index = texts.len() as u32;
+            texts.push(chunk.texts);
+            for Checked { mut outcome, item } in chunk.checked {
                 let record_index = scan.records.len() as u32;
                 match item {
                     CheckedItem::Rejected(reason) => {
@@ -1167,7 +1161,7 @@ impl PassState {
                                     key,
                                 });
                                 self.counts.add_document(&short_lines);
-                                accepted.push((chunk as u32, text, lines));
+                                accepted.push((chunk_index, text, lines));
                             }
                         }
                     }
