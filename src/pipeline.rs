@@ -713,8 +713,11 @@ impl Pipeline {
     ) -> DroppedLines {
         lines.clear();
         shingles.clear();
-        let dropped = table.kept(text, recurring, lines);
-        shingler.shingles(joined_pieces(text, lines), shingles);
+        let dropped = table.kept_pieces(text, recurring, lines);
+        shingler.shingles(
+            lines.iter().filter_map(|range| text.get(range.clone())),
+            shingles,
+        );
         if shingles.is_empty() {
             shingler.shingles([text], shingles);
             lines.clear();
@@ -938,31 +941,6 @@ impl Pipeline {
         check_record_count(next_record, records.len())?;
         Ok(out)
     }
-}
-
-/// The text of kept lines, as few pieces as give the same tokens: lines with
-/// only ASCII whitespace between them (the tokenizer's separators) go as one
-/// piece. The tokenizer's cost per piece (its last, padded block) was paid on
-/// every line of every document. `ranges` are sorted and apart, as
-/// [`LineTable::kept`] gives them.
-fn joined_pieces<'t>(text: &'t str, ranges: &'t [Range<usize>]) -> impl Iterator<Item = &'t str> {
-    let bytes = text.as_bytes();
-    let mut next = 0;
-    std::iter::from_fn(move || {
-        let first = ranges.get(next)?;
-        let (start, mut end) = (first.start, first.end);
-        next += 1;
-        while let Some(range) = ranges.get(next) {
-            debug_assert!(range.start > end, "kept ranges overlap or are out of order");
-            let gap = bytes.get(end..range.start).unwrap_or_default();
-            if !gap.iter().all(u8::is_ascii_whitespace) {
-                break;
-            }
-            end = range.end;
-            next += 1;
-        }
-        text.get(start..end)
-    })
 }
 
 /// A later pass must see as many records as the first.
@@ -1769,43 +1747,5 @@ impl Pipeline {
             })
             .collect();
         Ok(claims.into_iter().collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::shingle::ShingleConfig;
-
-    fn shingles(pieces: Vec<&str>) -> Vec<u64> {
-        let mut out = Vec::new();
-        Shingler::new(ShingleConfig::default()).shingles(pieces, &mut out);
-        out
-    }
-
-    proptest::proptest! {
-        /// Kept lines joined across whitespace give the shingles of the lines
-        /// one by one, whatever was dropped between them.
-        #[test]
-        fn joined_kept_lines_shingle_like_separate_lines(
-            lines in proptest::collection::vec(r"[ \t]{0,2}(Ab|cd|é|x\u{a0}y|一|[a-z]{1,6})( [a-zA-Z]{1,5}){0,6}[ \r]{0,2}", 1..12),
-            kept in proptest::collection::vec(proptest::bool::ANY, 12),
-        ) {
-            let text = lines.join("\n");
-            let mut ranges = Vec::new();
-            let mut start = 0;
-            for (index, line) in lines.iter().enumerate() {
-                let trimmed = line.trim();
-                let at = start + line.find(trimmed).unwrap_or(0);
-                if kept[index] && !trimmed.is_empty() {
-                    ranges.push(at..at + trimmed.len());
-                }
-                start += line.len() + 1;
-            }
-            let separate: Vec<&str> = ranges.iter().map(|range| &text[range.clone()]).collect();
-            let joined: Vec<&str> = joined_pieces(&text, &ranges).collect();
-            proptest::prop_assert!(joined.len() <= separate.len());
-            proptest::prop_assert_eq!(shingles(joined), shingles(separate));
-        }
     }
 }
