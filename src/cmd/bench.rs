@@ -42,8 +42,9 @@ pub struct BenchArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
-    /// Runs of each pass; the fastest is reported (the others are disturbed by
-    /// the machine, never faster than the code).
+    /// Rounds: each runs every pass once at every thread count, interleaved,
+    /// and each pass's fastest is reported (the others are disturbed by the
+    /// machine, never faster than the code).
     #[arg(long, default_value_t = 1)]
     pub repeat: usize,
 }
@@ -107,22 +108,6 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kilobytes / 1024.0)
 }
 
-/// Runs `work` `repeat` times; the fastest run, its result and its peak.
-fn fastest<T>(repeat: usize, mut work: impl FnMut() -> Result<T>) -> Result<(f64, T, Option<f64>)> {
-    let mut best: Option<(f64, T, Option<f64>)> = None;
-    for _ in 0..repeat.max(1) {
-        let can_reset = reset_peak();
-        let started = Instant::now();
-        let value = work()?;
-        let seconds = started.elapsed().as_secs_f64();
-        let peak = if can_reset { peak_rss_mb() } else { None };
-        if best.as_ref().is_none_or(|(b, ..)| seconds < *b) {
-            best = Some((seconds, value, peak));
-        }
-    }
-    best.ok_or_else(|| Error::Config("nothing measured".into()))
-}
-
 /// Runs the measurements and prints them.
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let pipeline = Pipeline::new(args.common.config())?;
@@ -167,7 +152,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         thread_counts = vec![1, cores];
         thread_counts.dedup();
     }
-    let mut results: Vec<Measurement> = Vec::new();
+    let mut pools = Vec::new();
     for &threads in &thread_counts {
         if threads == 0 || threads > MAX_THREADS {
             return Err(Error::Config(format!(
@@ -178,126 +163,236 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             .num_threads(threads)
             .build()
             .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
-        measure(&args, &pipeline, &inputs, &pool, threads, &mut results)?;
+        pools.push((threads, pool));
+    }
+    // Rounds interleave every pass at every thread count: this machine's speed
+    // drifts over seconds to minutes, and repeating one pass `repeat` times
+    // before the next once moved the ratios (fraction of the floor, scaling)
+    // by 10-20% between runs. Interleaved, a slow spell costs each pass one
+    // round, and each pass keeps its fastest.
+    let mut bests: Vec<Best> = pools.iter().map(|_| Best::default()).collect();
+    let rounds = args.repeat.max(1);
+    for round in 0..rounds {
+        for ((_, pool), best) in pools.iter().zip(&mut bests) {
+            measure_round(&pipeline, &inputs, pool, best, round + 1 == rounds)?;
+        }
+    }
+    let mut results: Vec<Measurement> = Vec::new();
+    for ((threads, _), best) in pools.iter().zip(bests) {
+        best.report(*threads, &mut results)?;
     }
     print(&results, args.json)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn measure(
-    args: &BenchArgs,
+/// One timed pass: its seconds, what it returned and its peak.
+type Timed<T> = (f64, T, Option<f64>);
+
+/// Hands the heap's free memory back to the system, so that each pass starts
+/// as a fresh process would and its peak is its own: glibc keeps up to 256 MiB
+/// freed at the top of each arena (see `tune_allocator` in `main.rs`), and a
+/// floor pass after a copy run showed the copy run's peak.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_free_memory() {
+    // SAFETY: glibc marks malloc_trim MT-Safe; it takes no pointer.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_free_memory() {}
+
+/// Runs `work` once, timed, with its peak memory.
+fn timed<T>(work: impl FnOnce() -> Result<T>) -> Result<Timed<T>> {
+    release_free_memory();
+    let can_reset = reset_peak();
+    let started = Instant::now();
+    let value = work()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = if can_reset { peak_rss_mb() } else { None };
+    Ok((seconds, value, peak))
+}
+
+/// Keeps `candidate` in `best` when it is the faster.
+fn keep_fastest<T>(best: &mut Option<Timed<T>>, candidate: Timed<T>) {
+    if best
+        .as_ref()
+        .is_none_or(|(seconds, ..)| candidate.0 < *seconds)
+    {
+        *best = Some(candidate);
+    }
+}
+
+/// What the copy tier's fastest run left to report (the run itself is
+/// dropped at once, so that no pass is measured beside a kept result).
+#[derive(Debug)]
+struct CopySummary {
+    documents: u64,
+    bytes: u64,
+    write_seconds: f64,
+    detail: serde_json::Value,
+    stages: [(&'static str, f64); 2],
+}
+
+/// The fastest of each pass at one thread count, over the rounds.
+#[derive(Debug, Default)]
+struct Best {
+    depths: [Option<Timed<FloorStats>>; 4],
+    copy: Option<Timed<CopySummary>>,
+    story: Option<(Timed<()>, Timed<()>, serde_json::Value)>,
+}
+
+const DEPTHS: [(Depth, &str); 4] = [
+    (Depth::ReadParse, "read+parse"),
+    (Depth::Normalize, "normalize"),
+    (Depth::Shingle, "shingle"),
+    (Depth::Signature, "signature"),
+];
+
+/// The floor among [`DEPTHS`].
+const FLOOR_DEPTH: usize = 2;
+
+/// One round at one thread count: each depth pass and the copy tier once; in
+/// the last round the story tier and claims too (once: they are not compared
+/// with the floor at the precision the copy tier is).
+fn measure_round(
     pipeline: &Pipeline,
     inputs: &Inputs,
     pool: &rayon::ThreadPool,
-    threads: usize,
-    results: &mut Vec<Measurement>,
+    best: &mut Best,
+    last: bool,
 ) -> Result<()> {
     let config = pipeline.config();
-    // Passes that stop after each fused stage.
-    let mut previous = 0.0;
-    let mut floor: Option<(f64, FloorStats)> = None;
-    for (depth, name) in [
-        (Depth::ReadParse, "read+parse"),
-        (Depth::Normalize, "normalize"),
-        (Depth::Shingle, "shingle"),
-        (Depth::Signature, "signature"),
-    ] {
-        let (seconds, stats, peak) = fastest(args.repeat, || {
-            pool.install(|| depth_pass(inputs, config, depth))
-        })?;
-        // A pass can beat the shorter one before it when the stage costs less
-        // than the machine's noise: that stage shows 0 s and no rate, and the
-        // detail keeps the raw difference.
-        let difference = seconds - previous;
-        let mut row = Measurement::new(threads, "stage", name, difference.max(0.0)).over(
-            stats.documents,
-            stats.bytes,
-            peak,
-        );
-        row.detail = Some(serde_json::json!({
-            "pass_seconds": seconds,
-            "difference_seconds": difference,
-        }));
-        results.push(row);
-        previous = seconds;
-        if depth == Depth::Shingle {
-            floor = Some((seconds, stats));
-        }
+    for (slot, (depth, _)) in best.depths.iter_mut().zip(DEPTHS) {
+        let pass = timed(|| pool.install(|| depth_pass(inputs, config, depth)))?;
+        keep_fastest(slot, pass);
     }
-    let Some((floor_seconds, floor)) = floor else {
-        return Err(Error::Config("the floor pass did not run".into()));
-    };
-
-    let (seconds, (run, write_seconds), copy_peak) = fastest(args.repeat, || {
+    let (seconds, (run, write_seconds), peak) = timed(|| {
         let run = pool.install(|| pipeline.run(inputs, &NoProgress))?;
         let started = Instant::now();
         pool.install(|| output::write_kept(&run, inputs, config, &mut std::io::sink(), "sink"))?;
         Ok((run, started.elapsed().as_secs_f64()))
     })?;
-    let documents = run.totals.kept + run.totals.duplicates;
-    let bytes = run.totals.bytes;
     let timings = &run.timings;
-    for (name, stage_seconds) in [
-        ("lsh", timings.lsh.as_secs_f64()),
-        ("cluster", (timings.verify + timings.cluster).as_secs_f64()),
-        ("write", write_seconds),
-    ] {
-        results.push(
-            Measurement::new(threads, "stage", name, stage_seconds).over(documents, bytes, None),
-        );
-    }
-
-    let mut floor_row = Measurement::new(threads, "run", "floor", floor_seconds).over(
-        floor.documents,
-        floor.bytes,
-        None,
-    );
-    floor_row.fraction_of_floor = Some(1.0);
-    let mut copy_row =
-        Measurement::new(threads, "run", "copy tier", seconds).over(documents, bytes, copy_peak);
-    copy_row.fraction_of_floor = Some(floor_seconds / seconds);
-    copy_row.detail = Some(serde_json::json!({
-        "read_and_sign": timings.scan.as_secs_f64(),
-        "fix_up": timings.sign.as_secs_f64(),
-        "fixed_up_documents": run.fixed_up,
-        "lsh": timings.lsh.as_secs_f64(),
-        "verify": timings.verify.as_secs_f64(),
-        "cluster": timings.cluster.as_secs_f64(),
-        "write": write_seconds,
-        "duplicates": run.totals.duplicates,
-        "bytes_per_doc_beyond_signature": run.bytes_per_doc_beyond_signature,
-    }));
-    let mut runs = vec![floor_row, copy_row];
-
-    if config.story.enabled {
-        let (story_seconds, stories, story_peak) = fastest(1, || {
-            pool.install(|| pipeline.run_stories(inputs, &run, &NoProgress))
-        })?;
-        let (claims_seconds, claims, claims_peak) = fastest(1, || {
-            pool.install(|| pipeline.run_claims(inputs, &run, &stories))
-        })?;
-        for (name, stage_seconds, peak) in [
-            ("story", story_seconds, story_peak),
-            ("claims", claims_seconds, claims_peak),
-        ] {
-            results.push(
-                Measurement::new(threads, "stage", name, stage_seconds)
-                    .over(documents, bytes, peak),
-            );
-        }
-        let mut story_row = Measurement::new(threads, "run", "story tier", story_seconds)
-            .over(documents, bytes, story_peak);
-        story_row.fraction_of_floor = Some(floor_seconds / story_seconds);
-        story_row.detail = Some(serde_json::json!({
+    let summary = CopySummary {
+        documents: run.totals.kept + run.totals.duplicates,
+        bytes: run.totals.bytes,
+        write_seconds,
+        detail: serde_json::json!({
+            "read_and_sign": timings.scan.as_secs_f64(),
+            "fix_up": timings.sign.as_secs_f64(),
+            "fixed_up_documents": run.fixed_up,
+            "lsh": timings.lsh.as_secs_f64(),
+            "verify": timings.verify.as_secs_f64(),
+            "cluster": timings.cluster.as_secs_f64(),
+            "write": write_seconds,
+            "duplicates": run.totals.duplicates,
+            "bytes_per_doc_beyond_signature": run.bytes_per_doc_beyond_signature,
+        }),
+        stages: [
+            ("lsh", timings.lsh.as_secs_f64()),
+            ("cluster", (timings.verify + timings.cluster).as_secs_f64()),
+        ],
+    };
+    keep_fastest(&mut best.copy, (seconds, summary, peak));
+    if last && config.story.enabled {
+        let (story_seconds, stories, story_peak) =
+            timed(|| pool.install(|| pipeline.run_stories(inputs, &run, &NoProgress)))?;
+        let (claims_seconds, claims, claims_peak) =
+            timed(|| pool.install(|| pipeline.run_claims(inputs, &run, &stories)))?;
+        let detail = serde_json::json!({
             "candidates": stories.candidate_pairs,
             "edges": stories.edges.len(),
             "vector_bytes": stories.vector_bytes,
             "stories_with_claims": claims.len(),
-        }));
-        runs.push(story_row);
+        });
+        best.story = Some((
+            (story_seconds, (), story_peak),
+            (claims_seconds, (), claims_peak),
+            detail,
+        ));
     }
-    results.extend(runs);
     Ok(())
+}
+
+impl Best {
+    /// Appends the rows of one thread count: stages, then runs.
+    fn report(self, threads: usize, results: &mut Vec<Measurement>) -> Result<()> {
+        let mut previous = 0.0;
+        let mut floor: Option<(f64, FloorStats)> = None;
+        for (index, (pass, (_, name))) in self.depths.into_iter().zip(DEPTHS).enumerate() {
+            let Some((seconds, stats, peak)) = pass else {
+                return Err(Error::Config("a depth pass did not run".into()));
+            };
+            // A pass can beat the shorter one before it when the stage costs
+            // less than the machine's noise: that stage shows 0 s and no rate,
+            // and the detail keeps the raw difference.
+            let difference = seconds - previous;
+            let mut row = Measurement::new(threads, "stage", name, difference.max(0.0)).over(
+                stats.documents,
+                stats.bytes,
+                peak,
+            );
+            row.detail = Some(serde_json::json!({
+                "pass_seconds": seconds,
+                "difference_seconds": difference,
+            }));
+            results.push(row);
+            previous = seconds;
+            if index == FLOOR_DEPTH {
+                floor = Some((seconds, stats));
+            }
+        }
+        let (Some((floor_seconds, floor)), Some((seconds, copy, copy_peak))) = (floor, self.copy)
+        else {
+            return Err(Error::Config(
+                "the floor or the copy tier did not run".into(),
+            ));
+        };
+        let (documents, bytes) = (copy.documents, copy.bytes);
+        for (name, stage_seconds) in copy
+            .stages
+            .into_iter()
+            .chain([("write", copy.write_seconds)])
+        {
+            results.push(
+                Measurement::new(threads, "stage", name, stage_seconds)
+                    .over(documents, bytes, None),
+            );
+        }
+        let mut floor_row = Measurement::new(threads, "run", "floor", floor_seconds).over(
+            floor.documents,
+            floor.bytes,
+            None,
+        );
+        floor_row.fraction_of_floor = Some(1.0);
+        let mut copy_row = Measurement::new(threads, "run", "copy tier", seconds)
+            .over(documents, bytes, copy_peak);
+        copy_row.fraction_of_floor = Some(floor_seconds / seconds);
+        copy_row.detail = Some(copy.detail);
+        let mut runs = vec![floor_row, copy_row];
+        if let Some(((story_seconds, (), story_peak), (claims_seconds, (), claims_peak), detail)) =
+            self.story
+        {
+            for (name, stage_seconds, peak) in [
+                ("story", story_seconds, story_peak),
+                ("claims", claims_seconds, claims_peak),
+            ] {
+                results.push(
+                    Measurement::new(threads, "stage", name, stage_seconds)
+                        .over(documents, bytes, peak),
+                );
+            }
+            let mut story_row = Measurement::new(threads, "run", "story tier", story_seconds)
+                .over(documents, bytes, story_peak);
+            story_row.fraction_of_floor = Some(floor_seconds / story_seconds);
+            story_row.detail = Some(detail);
+            runs.push(story_row);
+        }
+        results.extend(runs);
+        Ok(())
+    }
 }
 
 fn print(results: &[Measurement], json: bool) -> Result<()> {
