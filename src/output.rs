@@ -3,7 +3,9 @@
 //! whole.
 //!
 //! Kept lines are copied from the input byte for byte (a final line without a
-//! newline gets one, so the output stays JSONL). A plain-text input document,
+//! newline gets one, so the output stays JSONL): from uncompressed files at the
+//! offsets the first pass recorded, a group of windows at a time in parallel;
+//! from compressed ones by reading them again. A plain-text input document,
 //! having no line of its own, is written as `{"id": ..., "text": ...}`.
 
 use crate::cluster::cluster_id;
@@ -12,6 +14,8 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, Inputs};
 use crate::pipeline::{CopyRun, Status, StoryRun, for_each_batch};
 use crate::story::story_id;
+#[cfg(unix)]
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -290,6 +294,10 @@ pub fn write_kept(
     out: &mut (dyn Write + Send),
     name: &str,
 ) -> Result<()> {
+    #[cfg(unix)]
+    if let Some(windows) = offset_windows(run, inputs) {
+        return write_windows(run, inputs, &windows, out, name);
+    }
     let mut next_record = 0usize;
     for_each_batch(inputs, config, |batch| {
         for record in &batch.records {
@@ -321,6 +329,167 @@ pub fn write_kept(
                 run.records.len()
             ),
         });
+    }
+    Ok(())
+}
+
+/// A stretch of one input file holding kept records, read in one go.
+#[cfg(unix)]
+#[derive(Debug)]
+struct Window {
+    file: u32,
+    /// Byte range in the file: from the first kept record to the byte after
+    /// the last one (its newline), or the file's end.
+    start: u64,
+    end: u64,
+    /// The records (kept or not) from the first kept one to the last.
+    records: std::ops::Range<usize>,
+}
+
+/// Bytes read at a time by [`write_windows`], per thread.
+#[cfg(unix)]
+const WINDOW_BYTES: u64 = 2 << 20;
+
+/// Records apart by more than this start a new window, so that long runs of
+/// duplicates are not read at all.
+#[cfg(unix)]
+const WINDOW_GAP: u64 = 64 << 10;
+
+/// The windows to copy the kept records from, when every input is an
+/// uncompressed file and every kept record is a JSONL line; `None` sends the
+/// copy through a second reading pass.
+///
+/// Reading the kept records at their recorded offsets skips what that pass
+/// spent on every byte (splitting lines, checking UTF-8) and the bytes of
+/// duplicates and rejected records: on 1 GB of `synth` the write stage took
+/// 0.28-0.36 s that way (bench, one and two threads).
+#[cfg(unix)]
+fn offset_windows(run: &CopyRun, inputs: &Inputs) -> Option<Vec<Window>> {
+    inputs.total_bytes_if_uncompressed()?;
+    let sizes: Vec<u64> = inputs
+        .files
+        .iter()
+        .map(|file| std::fs::metadata(&file.path).ok().map(|meta| meta.len()))
+        .collect::<Option<_>>()?;
+    let mut windows: Vec<Window> = Vec::new();
+    for (index, record) in run.records.iter().enumerate() {
+        if run.status(index) != Status::Kept {
+            continue;
+        }
+        record.line?;
+        let size = *sizes.get(record.file as usize)?;
+        let end = (record.byte_offset + record.length + 1).min(size);
+        match windows.last_mut() {
+            Some(window)
+                if window.file == record.file
+                    && record.byte_offset <= window.end + WINDOW_GAP
+                    && end - window.start <= WINDOW_BYTES =>
+            {
+                window.end = end;
+                window.records.end = index + 1;
+            }
+            _ => windows.push(Window {
+                file: record.file,
+                start: record.byte_offset,
+                end,
+                records: index..index + 1,
+            }),
+        }
+    }
+    Some(windows)
+}
+
+/// Copies the kept records of each window, reading the next windows while the
+/// current ones are written (in turn with one thread). Adjacent kept lines go
+/// out in one write; each must still end where the first pass found its end
+/// (a newline or the end of the file), or the input changed.
+#[cfg(unix)]
+fn write_windows(
+    run: &CopyRun,
+    inputs: &Inputs,
+    windows: &[Window],
+    out: &mut (dyn Write + Send),
+    name: &str,
+) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    let read = |window: &Window, buffer: &mut Vec<u8>| -> Result<()> {
+        let input = &inputs.files[window.file as usize];
+        let file =
+            std::fs::File::open(&input.path).map_err(|e| Error::io(input.name.as_ref(), e))?;
+        buffer.resize((window.end - window.start) as usize, 0);
+        file.read_exact_at(buffer, window.start).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                Error::InputChanged {
+                    detail: format!("{} is shorter than on the first pass", input.name),
+                }
+            } else {
+                Error::io(input.name.as_ref(), e)
+            }
+        })
+    };
+    let write = |window: &Window, buffer: &[u8], out: &mut (dyn Write + Send)| -> Result<()> {
+        // The bytes of kept lines not yet written: [from, to).
+        let (mut from, mut to) = (0usize, 0usize);
+        for index in window.records.clone() {
+            if run.status(index) != Status::Kept {
+                continue;
+            }
+            let record = &run.records[index];
+            let start = (record.byte_offset - window.start) as usize;
+            let end = start + record.length as usize;
+            let newline = match buffer.get(end) {
+                Some(b'\n') => true,
+                None if window.end == record.byte_offset + record.length => false,
+                _ => {
+                    return Err(Error::InputChanged {
+                        detail: format!("{} no longer ends there", record.location(inputs)),
+                    });
+                }
+            };
+            if start != to {
+                out.write_all(&buffer[from..to]).map_err(io_error(name))?;
+                from = start;
+            }
+            to = end + usize::from(newline);
+            if !newline {
+                out.write_all(&buffer[from..to]).map_err(io_error(name))?;
+                out.write_all(b"\n").map_err(io_error(name))?;
+                from = to;
+            }
+        }
+        out.write_all(&buffer[from..to]).map_err(io_error(name))
+    };
+    // Groups of windows, one per thread, are read at once while the group
+    // before is written: one thread alone copied about 0.2 s per GB out of
+    // the page cache, the largest serial step left at two threads.
+    let group = rayon::current_num_threads().max(1);
+    let read_group = |windows: &[Window], buffers: &mut Vec<Vec<u8>>| -> Result<()> {
+        buffers.resize_with(windows.len(), Vec::new);
+        windows
+            .par_iter()
+            .zip(buffers.par_iter_mut())
+            .try_for_each(|(window, buffer)| read(window, buffer))
+    };
+    let groups: Vec<&[Window]> = windows.chunks(group).collect();
+    let (mut current, mut next) = (Vec::new(), Vec::new());
+    let Some(first) = groups.first() else {
+        return Ok(());
+    };
+    read_group(first, &mut current)?;
+    for (index, windows) in groups.iter().enumerate() {
+        let following = groups.get(index + 1);
+        let (read_next, written) = rayon::join(
+            || following.map_or(Ok(()), |following| read_group(following, &mut next)),
+            || -> Result<()> {
+                for (window, buffer) in windows.iter().zip(&current) {
+                    write(window, buffer, out)?;
+                }
+                Ok(())
+            },
+        );
+        written?;
+        read_next?;
+        std::mem::swap(&mut current, &mut next);
     }
     Ok(())
 }

@@ -480,6 +480,81 @@ fn stdin_gzip_and_zstd_inputs_give_the_same_result_as_the_plain_file() {
 }
 
 #[test]
+fn kept_lines_copied_at_their_offsets_match_a_second_reading_pass() {
+    // Plain files are copied from the offsets of the first pass, compressed
+    // ones by reading them again: the kept lines must come out the same, with
+    // a byte order mark, CRLF line ends, blank and rejected lines between kept
+    // ones, copies removed and a last line without its newline.
+    let lines: Vec<String> = std::fs::read_to_string(fixture("neardup/check.jsonl"))
+        .expect("fixture")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let (first, second) = lines.split_at(lines.len() / 2);
+    let mut a = b"\xEF\xBB\xBF".to_vec();
+    for (index, line) in first.iter().enumerate() {
+        a.extend_from_slice(line.as_bytes());
+        a.extend_from_slice(match index % 4 {
+            0 => b"\r\n",
+            1 => b"\n\n  \n",
+            2 => b"\n{not json\n",
+            _ => b"\n",
+        });
+    }
+    // The last line, kept (nothing else is like it), has no newline.
+    let b = format!(
+        "{}\n{}",
+        second.join("\n"),
+        r#"{"id": "last", "text": "A closing line unlike any other article, with no newline after it."}"#
+    )
+    .into_bytes();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plain = Vec::new();
+    let mut compressed = Vec::new();
+    for (name, bytes) in [("a.jsonl", &a), ("b.jsonl", &b)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        plain.push(path.display().to_string());
+        let gz = dir.path().join(format!("{name}.gz"));
+        let mut encoder = flate2::write::GzEncoder::new(
+            std::fs::File::create(&gz).expect("create"),
+            flate2::Compression::fast(),
+        );
+        encoder.write_all(bytes).expect("gzip");
+        encoder.finish().expect("gzip");
+        compressed.push(gz.display().to_string());
+    }
+    let kept = |inputs: &[String], threads: &str| -> Vec<u8> {
+        let out = dir.path().join("kept.jsonl");
+        let mut args: Vec<&str> = vec!["dedup"];
+        args.extend(inputs.iter().map(String::as_str));
+        args.extend([
+            "-o",
+            out.to_str().expect("path"),
+            "-q",
+            "--threads",
+            threads,
+        ]);
+        storyhash().args(&args).assert().success();
+        std::fs::read(&out).expect("kept")
+    };
+    let expected = kept(&compressed, "1");
+    let kept_lines = expected
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert!(
+        kept_lines > 0 && kept_lines < lines.len(),
+        "{kept_lines} of {}",
+        lines.len()
+    );
+    assert!(expected.ends_with(b"\n"));
+    for threads in ["1", "2"] {
+        assert_eq!(kept(&plain, threads), expected, "{threads} threads");
+    }
+}
+
+#[test]
 fn report_states_parameters_and_lsh_bands() {
     let report = report_json(&[&fixture("scenarios/truncated_rescrape.jsonl")]);
     assert_eq!(report["schema_version"], 1);
