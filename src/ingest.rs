@@ -112,6 +112,17 @@ pub struct InputFile {
     pub text_id: String,
 }
 
+/// What an input file looked like when the first pass began: a later pass
+/// that reads it by offset (the copy of kept lines) refuses a file whose
+/// stamp moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Length in bytes.
+    pub len: u64,
+    /// Modification time, where the file system keeps one.
+    pub modified: Option<std::time::SystemTime>,
+}
+
 /// The resolved inputs of a run; holds the spooled copy of standard input.
 #[derive(Debug)]
 pub struct Inputs {
@@ -199,6 +210,21 @@ impl Inputs {
         self.files
             .iter()
             .any(|file| std::fs::canonicalize(&file.path).is_ok_and(|input| input == target))
+    }
+
+    /// Each file's length and modification time now (`None` where they
+    /// cannot be read), to tell later whether it changed.
+    pub fn stamps(&self) -> Vec<Option<FileStamp>> {
+        self.files
+            .iter()
+            .map(|file| {
+                let meta = std::fs::metadata(&file.path).ok()?;
+                Some(FileStamp {
+                    len: meta.len(),
+                    modified: meta.modified().ok(),
+                })
+            })
+            .collect()
     }
 
     /// Total size of the inputs on disk (compressed size for compressed files).

@@ -45,13 +45,15 @@ pub fn run(args: DedupArgs) -> Result<ExitCode> {
         .transpose()?;
     let ran = run_copy_tier(&args.common, &paths)?;
     let name = kept.name().to_owned();
-    output::write_kept(
-        &ran.run,
-        &ran.inputs,
-        ran.pipeline.config(),
-        &mut kept,
-        &name,
-    )?;
+    ran.pool.install(|| {
+        output::write_kept(
+            &ran.run,
+            &ran.inputs,
+            ran.pipeline.config(),
+            &mut kept,
+            &name,
+        )
+    })?;
     if let Some(out) = duplicates.as_mut() {
         let name = out.name().to_owned();
         output::write_duplicates(&ran.run, &ran.inputs, out, &name)?;

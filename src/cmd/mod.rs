@@ -88,6 +88,8 @@ pub struct Ran {
     pub pipeline: Pipeline,
     /// The result.
     pub run: CopyRun,
+    /// The worker threads (`--threads`), for the steps after the run.
+    pub pool: rayon::ThreadPool,
 }
 
 /// Most worker threads accepted: far beyond any machine this runs on, low
@@ -95,17 +97,14 @@ pub struct Ran {
 pub const MAX_THREADS: usize = 1024;
 
 impl Ran {
-    /// Runs the story tier unless `--no-stories`, in the same thread pool size.
+    /// Runs the story tier unless `--no-stories`, in the same thread pool.
     pub fn stories(&self, common: &CommonArgs) -> Result<Option<storyhash::pipeline::StoryRun>> {
         if !self.pipeline.config().story.enabled {
             return Ok(None);
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(common.thread_count()?)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start threads: {e}")))?;
         let bars = Bars::new(common.quiet);
-        pool.install(|| self.pipeline.run_stories(&self.inputs, &self.run, &bars))
+        self.pool
+            .install(|| self.pipeline.run_stories(&self.inputs, &self.run, &bars))
             .map(Some)
     }
 }
@@ -152,6 +151,7 @@ pub fn run_copy_tier_configured(
         inputs,
         pipeline,
         run,
+        pool,
     })
 }
 

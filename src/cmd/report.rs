@@ -43,7 +43,10 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let ran = run_copy_tier(&args.common, &[args.output.as_deref()])?;
     let stories = ran.stories(&args.common)?;
     let claims = match (&stories, args.no_claims) {
-        (Some(stories), false) => Some(ran.pipeline.run_claims(&ran.inputs, &ran.run, stories)?),
+        (Some(stories), false) => Some(
+            ran.pool
+                .install(|| ran.pipeline.run_claims(&ran.inputs, &ran.run, stories))?,
+        ),
         _ => None,
     };
     let built = report::build(
