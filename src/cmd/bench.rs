@@ -150,8 +150,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let mut thread_counts = args.common.threads.clone();
     if thread_counts == [0] {
         thread_counts = vec![1, cores];
-        thread_counts.dedup();
     }
+    // A count given twice is measured once (its rows would merge in the table).
+    let mut seen = std::collections::HashSet::new();
+    thread_counts.retain(|&threads| seen.insert(threads));
     let mut pools = Vec::new();
     for &threads in &thread_counts {
         if threads == 0 || threads > MAX_THREADS {
