@@ -402,13 +402,25 @@ impl Pipeline {
                     |buffers, records| {
                         let capacity = records.iter().map(|record| record.range.len()).sum();
                         let mut texts = String::with_capacity(capacity);
+                        let mut short_lines = Vec::new();
                         let checked = records
                             .iter()
                             .map(|record| {
-                                self.check_record(inputs, &batch, record, buffers, &mut texts)
+                                self.check_record(
+                                    inputs,
+                                    &batch,
+                                    record,
+                                    buffers,
+                                    &mut texts,
+                                    &mut short_lines,
+                                )
                             })
                             .collect();
-                        CheckedChunk { texts, checked }
+                        CheckedChunk {
+                            texts,
+                            short_lines,
+                            checked,
+                        }
                     },
                 )
                 .collect();
@@ -604,6 +616,7 @@ impl Pipeline {
         record: &RawRecord,
         buffers: &mut SignBuffers,
         texts: &mut String,
+        short_lines: &mut Vec<u64>,
     ) -> Checked {
         let mut outcome = RecordOutcome {
             file: record.file,
@@ -659,8 +672,9 @@ impl Pipeline {
         outcome.truth = parsed.truth.as_deref().map(Box::from);
         outcome.source = parsed.source.as_deref().map(Box::from);
         let lines = LineTable::new(text, &self.config.boilerplate);
-        let mut short_lines = Vec::new();
-        lines.short_hashes(&mut short_lines);
+        let first_short = short_lines.len() as u32;
+        lines.short_hashes(short_lines);
+        let short_lines = first_short..short_lines.len() as u32;
         let key = KeepKey {
             date: parsed.date.as_deref().and_then(ingest::parse_date),
             text_len: text.len() as u64,
@@ -677,7 +691,8 @@ impl Pipeline {
     }
 
     /// Phase 2 of the pass for one document: signed into `slot`, band keys into
-    /// `keys`; returns its shingle count and what was dropped.
+    /// `keys`, its undecided short lines into `buffers.undecided`; returns its
+    /// shingle count and what was dropped.
     fn sign_document(
         &self,
         text: &str,
@@ -697,13 +712,12 @@ impl Pipeline {
         );
         self.hasher.sign(&buffers.shingles, slot);
         lsh::band_keys(slot, self.lsh_params.rows_per_band, keys);
-        let mut undecided = Vec::new();
+        buffers.undecided.clear();
         let whole_text = buffers.lines.len() == 1 && buffers.lines[0] == (0..text.len());
-        table.undecided(known, &buffers.lines, whole_text, &mut undecided);
+        table.undecided(known, &buffers.lines, whole_text, &mut buffers.undecided);
         SignedDocument {
             size: buffers.shingles.len().min(u32::MAX as usize) as u32,
             dropped,
-            undecided,
         }
     }
 
@@ -1145,7 +1159,8 @@ impl PassState {
                                     record: record_index,
                                     key,
                                 });
-                                self.counts.add_document(&short_lines);
+                                let range = short_lines.start as usize..short_lines.end as usize;
+                                self.counts.add_document(&chunk.short_lines[range]);
                                 accepted.push((chunk_index, text, lines));
                             }
                         }
@@ -1178,29 +1193,45 @@ impl PassState {
         let count = batch.accepted.len();
         self.slots.resize(count * num_hashes, 0);
         self.keys.resize(count * num_bands, 0);
-        let signed_batch: Vec<SignedDocument> = batch
+        // Tasks of a few documents, each with one list of undecided lines
+        // (an allocation a document, freed on another thread, cost more).
+        let signed_batch: Vec<SignedTask> = batch
             .accepted
-            .par_iter()
-            .zip(self.slots.par_chunks_mut(num_hashes.max(1)))
-            .zip(self.keys.par_chunks_mut(num_bands.max(1)))
+            .par_chunks(SIGN_TASK)
+            .zip(self.slots.par_chunks_mut(num_hashes.max(1) * SIGN_TASK))
+            .zip(self.keys.par_chunks_mut(num_bands.max(1) * SIGN_TASK))
+            .enumerate()
             .map_init(
                 || SignBuffers::new(&pipeline.config),
-                |buffers, (((chunk, text, lines), slot), keys)| {
-                    let text = &batch.texts[*chunk as usize][text.clone()];
-                    pipeline.sign_document(text, lines, known_now, buffers, slot, keys)
+                |buffers, (task, ((documents, slots), keys))| {
+                    let mut signed = SignedTask {
+                        documents: Vec::with_capacity(documents.len()),
+                        undecided: Vec::new(),
+                    };
+                    let slots = slots.chunks_mut(num_hashes.max(1));
+                    let keys = keys.chunks_mut(num_bands.max(1));
+                    for (index, (((chunk, text, lines), slot), keys)) in
+                        documents.iter().zip(slots).zip(keys).enumerate()
+                    {
+                        let text = &batch.texts[*chunk as usize][text.clone()];
+                        signed.documents.push(
+                            pipeline.sign_document(text, lines, known_now, buffers, slot, keys),
+                        );
+                        let doc = batch.first_doc + (task * SIGN_TASK + index) as u32;
+                        signed.undecided.extend(
+                            buffers
+                                .undecided
+                                .iter()
+                                .map(|&(line, kept)| (line, doc, kept)),
+                        );
+                    }
+                    signed
                 },
             )
             .collect();
         let signed = &mut self.signed;
-        for (index, document) in signed_batch.into_iter().enumerate() {
-            let SignedDocument {
-                size,
-                dropped,
-                undecided: lines,
-            } = document;
-            let doc = batch.first_doc + index as u32;
-            self.undecided
-                .extend(lines.into_iter().map(|(line, kept)| (line, doc, kept)));
+        let documents = signed_batch.iter().flat_map(|task| &task.documents);
+        for (index, &SignedDocument { size, dropped }) in documents.enumerate() {
             signed
                 .signatures
                 .push(&self.slots[index * num_hashes..(index + 1) * num_hashes]);
@@ -1212,7 +1243,21 @@ impl PassState {
             signed.dropped += dropped;
             self.dropped_of.push(dropped);
         }
+        for task in signed_batch {
+            self.undecided.extend(task.undecided);
+        }
     }
+}
+
+/// Documents signed by one task of phase 2.
+const SIGN_TASK: usize = 16;
+
+/// What one task of phase 2 signed.
+struct SignedTask {
+    documents: Vec<SignedDocument>,
+    /// (line hash, document, shingled) for each short line not yet known to
+    /// recur, as in `PassState::undecided`.
+    undecided: Vec<(u64, u32, bool)>,
 }
 
 /// One record after phase 1 of the pass.
@@ -1231,8 +1276,9 @@ enum CheckedItem {
         key: KeepKey,
         /// Its lines, split, counted and hashed once for both phases.
         lines: LineTable,
-        /// Distinct hashes of its short lines.
-        short_lines: Vec<u64>,
+        /// Distinct hashes of its short lines: a range of its chunk's
+        /// `short_lines`.
+        short_lines: Range<u32>,
     },
 }
 
@@ -1240,6 +1286,9 @@ enum CheckedItem {
 /// chunk's documents share one buffer.
 struct CheckedChunk {
     texts: String,
+    /// The distinct short-line hashes of its documents, one after another
+    /// (one allocation a chunk instead of one a document).
+    short_lines: Vec<u64>,
     checked: Vec<Checked>,
 }
 
@@ -1259,8 +1308,6 @@ struct SignedDocument {
     /// Shingles signed (0: no word once boilerplate was dropped).
     size: u32,
     dropped: DroppedLines,
-    /// (line hash, shingled) for each short line not yet known to recur.
-    undecided: Vec<(u64, bool)>,
 }
 
 /// A worker's reusable buffers for signing.
@@ -1268,6 +1315,9 @@ struct SignBuffers {
     shingler: Shingler,
     lines: Vec<std::ops::Range<usize>>,
     shingles: Vec<u64>,
+    /// (line hash, shingled) for each short line of the last document signed
+    /// that was not yet known to recur.
+    undecided: Vec<(u64, bool)>,
 }
 
 impl SignBuffers {
@@ -1276,6 +1326,7 @@ impl SignBuffers {
             shingler: Shingler::new(config.shingle.clone()),
             lines: Vec::new(),
             shingles: Vec::new(),
+            undecided: Vec::new(),
         }
     }
 }
