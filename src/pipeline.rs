@@ -691,7 +691,8 @@ impl Pipeline {
     }
 
     /// Phase 2 of the pass for one document: signed into `slot`, band keys into
-    /// `keys`, its undecided short lines into `buffers.undecided`; returns its
+    /// `keys`, its undecided short lines into `buffers.undecided` (replacing
+    /// the previous document's: read them before the next call); returns its
     /// shingle count and what was dropped.
     fn sign_document(
         &self,
