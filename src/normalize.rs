@@ -361,15 +361,18 @@ pub fn word_count_up_to(line: &str, limit: usize) -> usize {
     let bytes = line.as_bytes();
     // In ASCII, whitespace and control characters are the bytes <= 0x20. One
     // pass counts the starts of runs above it and ORs the bytes together (to see
-    // whether the line is ASCII at all), in chunks of 255 whose u8 sums cannot
-    // overflow, a shape the compiler vectorizes.
+    // whether the line is ASCII at all), in chunks whose u8 sums cannot
+    // overflow, a shape the compiler vectorizes. Chunks of 128 bytes hold
+    // about 20 words of news, the largest limit the line table asks for, so a
+    // long paragraph stops after one: 25% fewer instructions in the line table
+    // than chunks of 255 (callgrind, 20 MB of `synth`).
     let mut starts = usize::from(bytes.first().is_some_and(|&b| b > b' '));
     // Lead bytes 0xE3..=0xEF start the three-byte characters where the wide
     // scripts live; without one, every run counts one (curly quotes and dashes,
     // 0xE2, are common in news and stay on this path).
     let mut wide_lead = u8::from(bytes.first().is_some_and(|&b| b.wrapping_sub(0xE3) <= 0x0C));
     let rest = bytes.get(1..).unwrap_or_default();
-    for (prev, next) in bytes.chunks(255).zip(rest.chunks(255)) {
+    for (prev, next) in bytes.chunks(128).zip(rest.chunks(128)) {
         let (count, wide) = prev
             .iter()
             .zip(next)
@@ -526,6 +529,19 @@ mod tests {
                 .map(|run| run.chars().filter(|c| is_wide_script(*c)).count().max(1))
                 .sum();
             prop_assert_eq!(rough_word_count(&text), slow);
+        }
+
+        /// Past `limit` the count may stop early, but it is exact up to
+        /// `limit` and above it exactly when the whole count is: the line
+        /// table's decisions depend on nothing else.
+        #[test]
+        fn a_limited_count_decides_like_the_full_count(
+            text in "([ \t]|[a-z]{1,12}|[’“—é]|[王毅]|[가]){0,400}",
+            limit in 0usize..60,
+        ) {
+            let full = rough_word_count(&text);
+            let limited = word_count_up_to(&text, limit);
+            prop_assert_eq!(limited.min(limit + 1), full.min(limit + 1));
         }
 
         #[test]
