@@ -232,9 +232,17 @@ fn keep_fastest<T>(best: &mut Option<Timed<T>>, candidate: Timed<T>) {
 struct CopySummary {
     documents: u64,
     bytes: u64,
-    write_seconds: f64,
     detail: serde_json::Value,
-    stages: [(&'static str, f64); 2],
+    /// Seconds of the stages timed inside the run (LSH, cluster, write).
+    stages: [(&'static str, f64); 3],
+}
+
+/// The story tier's and claims' times and peaks, and the story tier's detail.
+#[derive(Debug)]
+struct StoryRows {
+    story: (f64, Option<f64>),
+    claims: (f64, Option<f64>),
+    detail: serde_json::Value,
 }
 
 /// The fastest of each pass at one thread count, over the rounds.
@@ -242,7 +250,7 @@ struct CopySummary {
 struct Best {
     depths: [Option<Timed<FloorStats>>; 4],
     copy: Option<Timed<CopySummary>>,
-    story: Option<(Timed<()>, Timed<()>, serde_json::Value)>,
+    story: Option<StoryRows>,
 }
 
 const DEPTHS: [(Depth, &str); 4] = [
@@ -251,9 +259,6 @@ const DEPTHS: [(Depth, &str); 4] = [
     (Depth::Shingle, "shingle"),
     (Depth::Signature, "signature"),
 ];
-
-/// The floor among [`DEPTHS`].
-const FLOOR_DEPTH: usize = 2;
 
 /// One round at one thread count: each depth pass and the copy tier once; in
 /// the last round the story tier and claims too (once: they are not compared
@@ -280,7 +285,6 @@ fn measure_round(
     let summary = CopySummary {
         documents: run.totals.kept + run.totals.duplicates,
         bytes: run.totals.bytes,
-        write_seconds,
         detail: serde_json::json!({
             "read_and_sign": timings.scan.as_secs_f64(),
             "fix_up": timings.sign.as_secs_f64(),
@@ -295,6 +299,7 @@ fn measure_round(
         stages: [
             ("lsh", timings.lsh.as_secs_f64()),
             ("cluster", (timings.verify + timings.cluster).as_secs_f64()),
+            ("write", write_seconds),
         ],
     };
     keep_fastest(&mut best.copy, (seconds, summary, peak));
@@ -309,11 +314,11 @@ fn measure_round(
             "vector_bytes": stories.vector_bytes,
             "stories_with_claims": claims.len(),
         });
-        best.story = Some((
-            (story_seconds, (), story_peak),
-            (claims_seconds, (), claims_peak),
+        best.story = Some(StoryRows {
+            story: (story_seconds, story_peak),
+            claims: (claims_seconds, claims_peak),
             detail,
-        ));
+        });
     }
     Ok(())
 }
@@ -323,7 +328,7 @@ impl Best {
     fn report(self, threads: usize, results: &mut Vec<Measurement>) -> Result<()> {
         let mut previous = 0.0;
         let mut floor: Option<(f64, FloorStats)> = None;
-        for (index, (pass, (_, name))) in self.depths.into_iter().zip(DEPTHS).enumerate() {
+        for (pass, (depth, name)) in self.depths.into_iter().zip(DEPTHS) {
             let Some((seconds, stats, peak)) = pass else {
                 return Err(Error::Config("a depth pass did not run".into()));
             };
@@ -342,7 +347,7 @@ impl Best {
             }));
             results.push(row);
             previous = seconds;
-            if index == FLOOR_DEPTH {
+            if depth == Depth::Shingle {
                 floor = Some((seconds, stats));
             }
         }
@@ -353,11 +358,7 @@ impl Best {
             ));
         };
         let (documents, bytes) = (copy.documents, copy.bytes);
-        for (name, stage_seconds) in copy
-            .stages
-            .into_iter()
-            .chain([("write", copy.write_seconds)])
-        {
+        for (name, stage_seconds) in copy.stages {
             results.push(
                 Measurement::new(threads, "stage", name, stage_seconds)
                     .over(documents, bytes, None),
@@ -374,8 +375,11 @@ impl Best {
         copy_row.fraction_of_floor = Some(floor_seconds / seconds);
         copy_row.detail = Some(copy.detail);
         let mut runs = vec![floor_row, copy_row];
-        if let Some(((story_seconds, (), story_peak), (claims_seconds, (), claims_peak), detail)) =
-            self.story
+        if let Some(StoryRows {
+            story: (story_seconds, story_peak),
+            claims: (claims_seconds, claims_peak),
+            detail,
+        }) = self.story
         {
             for (name, stage_seconds, peak) in [
                 ("story", story_seconds, story_peak),
