@@ -112,7 +112,7 @@ fn line_hash(line: &str) -> u64 {
 
 /// Appends the distinct hashes of a document's short, non-blank lines (to count).
 pub fn short_line_hashes(text: &str, config: &BoilerplateConfig, out: &mut Vec<u64>) {
-    LineTable::new(text, config).short_hashes(out);
+    LineTable::new(text, config).view().short_hashes(out);
 }
 
 /// One line of a document as the rules see it.
@@ -128,7 +128,7 @@ struct Line {
     /// Reads like a sentence of an article body (rule 2 stops at it).
     sentence_like: bool,
     /// Only ASCII whitespace lies between the previous line's trimmed end and
-    /// this line's trimmed start (see [`LineTable::kept_pieces`]).
+    /// this line's trimmed start (see [`LineView::kept_pieces`]).
     joins_previous: bool,
 }
 
@@ -136,7 +136,8 @@ struct Line {
 /// once. Counting, choosing the lines to shingle and listing the undecided
 /// lines all read this table; before it each split and counted the text again
 /// and hashed every line to look it up, about 16% of the copy tier's time on
-/// 1 GB at one thread.
+/// 1 GB at one thread. The pipeline keeps the tables of many documents in one
+/// [`LineStore`] instead.
 #[derive(Debug, Clone)]
 pub struct LineTable {
     lines: Vec<Line>,
@@ -148,52 +149,128 @@ pub struct LineTable {
 impl LineTable {
     /// The table of the lines of `text` (empty when the rules are off).
     pub fn new(text: &str, config: &BoilerplateConfig) -> Self {
-        let mut table = Self {
-            lines: Vec::new(),
-            short_lines: 0,
+        let mut lines = Vec::new();
+        let short_lines = push_lines(text, config, &mut lines);
+        Self {
+            lines,
+            short_lines,
             enabled: config.enabled,
-        };
-        if !config.enabled {
-            return table;
         }
-        // Sized once: growing the table by doubling was a third of its cost
-        // (malloc and realloc under `LineTable::new` in perf, 1 GB, one
-        // thread), and counting the newlines first is one SIMD sweep.
-        table
-            .lines
-            .reserve_exact(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
-        // One count serves both rules: exact up to the larger limit.
-        let limit = config.max_words.max(SENTENCE_WORDS);
-        let mut previous_end = 0;
-        for line in lines(text) {
-            let start = line.as_ptr() as usize - text.as_ptr() as usize;
-            // Read here, while the text is in cache from parsing: the same
-            // check on the kept lines when signing, a batch later, missed the
-            // cache once per line, 5% of the copy tier (perf, 1 GB, one thread).
-            let joins_previous = text
-                .as_bytes()
-                .get(previous_end..start)
-                .is_some_and(|gap| gap.iter().all(u8::is_ascii_whitespace));
-            previous_end = start + line.len();
-            let words = if line.is_empty() {
-                0
-            } else {
-                word_count_up_to(line, limit)
-            };
-            let short = !line.is_empty() && words <= config.max_words;
-            table.short_lines += usize::from(short);
-            table.lines.push(Line {
-                start,
-                end: start + line.len(),
-                hash: if short { line_hash(line) } else { 0 },
-                short,
-                sentence_like: is_sentence_like(line, words),
-                joins_previous,
-            });
-        }
-        table
     }
 
+    /// The table to read.
+    pub fn view(&self) -> LineView<'_> {
+        LineView {
+            lines: &self.lines,
+            short_lines: self.short_lines,
+            enabled: self.enabled,
+        }
+    }
+}
+
+/// The line tables of many documents, one after another in one buffer: one
+/// allocation for a chunk of documents instead of one a document (each freed
+/// a batch later, often on another thread).
+#[derive(Debug, Default)]
+pub struct LineStore {
+    lines: Vec<Line>,
+}
+
+/// Where one document's table lies in a [`LineStore`].
+#[derive(Debug, Clone, Copy)]
+pub struct LineSpan {
+    start: u32,
+    end: u32,
+    short_lines: u32,
+    enabled: bool,
+}
+
+impl LineStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends the table of the lines of `text` (nothing when the rules are off).
+    ///
+    /// # Panics
+    /// If the store would hold more than `u32::MAX` lines (a chunk of
+    /// documents holds a few thousand).
+    pub fn push(&mut self, text: &str, config: &BoilerplateConfig) -> LineSpan {
+        let start = self.lines.len();
+        let short_lines = push_lines(text, config, &mut self.lines);
+        let index = |at: usize| u32::try_from(at).expect("a line store holds < 2^32 lines");
+        LineSpan {
+            start: index(start),
+            end: index(self.lines.len()),
+            short_lines: index(short_lines),
+            enabled: config.enabled,
+        }
+    }
+
+    /// The table of a document pushed here.
+    pub fn view(&self, span: LineSpan) -> LineView<'_> {
+        LineView {
+            lines: &self.lines[span.start as usize..span.end as usize],
+            short_lines: span.short_lines as usize,
+            enabled: span.enabled,
+        }
+    }
+}
+
+/// Appends the lines of `text` to `out` (none when the rules are off);
+/// returns how many are short.
+fn push_lines(text: &str, config: &BoilerplateConfig, out: &mut Vec<Line>) -> usize {
+    if !config.enabled {
+        return 0;
+    }
+    // Sized once: growing the table by doubling was a third of its cost
+    // (malloc and realloc under `LineTable::new` in perf, 1 GB, one
+    // thread), and counting the newlines first is one SIMD sweep.
+    out.reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+    // One count serves both rules: exact up to the larger limit.
+    let limit = config.max_words.max(SENTENCE_WORDS);
+    let mut short_lines = 0;
+    let mut previous_end = 0;
+    for line in lines(text) {
+        let start = line.as_ptr() as usize - text.as_ptr() as usize;
+        // Read here, while the text is in cache from parsing: the same
+        // check on the kept lines when signing, a batch later, missed the
+        // cache once per line, 5% of the copy tier (perf, 1 GB, one thread).
+        let joins_previous = text
+            .as_bytes()
+            .get(previous_end..start)
+            .is_some_and(|gap| gap.iter().all(u8::is_ascii_whitespace));
+        previous_end = start + line.len();
+        let words = if line.is_empty() {
+            0
+        } else {
+            word_count_up_to(line, limit)
+        };
+        let short = !line.is_empty() && words <= config.max_words;
+        short_lines += usize::from(short);
+        out.push(Line {
+            start,
+            end: start + line.len(),
+            hash: if short { line_hash(line) } else { 0 },
+            short,
+            sentence_like: is_sentence_like(line, words),
+            joins_previous,
+        });
+    }
+    short_lines
+}
+
+/// A document's line table, read where it is kept (a [`LineTable`] or a
+/// [`LineStore`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LineView<'a> {
+    lines: &'a [Line],
+    short_lines: usize,
+    enabled: bool,
+}
+
+impl LineView<'_> {
     /// Appends the distinct hashes of the short lines (to count).
     pub fn short_hashes(&self, out: &mut Vec<u64>) {
         let start = out.len();
@@ -225,7 +302,7 @@ impl LineTable {
         self.kept_ranges(text, recurring, false, out)
     }
 
-    /// As [`LineTable::kept`], but kept lines with only ASCII whitespace
+    /// As [`LineView::kept`], but kept lines with only ASCII whitespace
     /// between them (the tokenizer's separators: blank lines and line breaks)
     /// go as one range, so they give the same tokens in fewer pieces. The
     /// tokenizer's cost per piece (its last, padded block) was paid on every
@@ -251,7 +328,7 @@ impl LineTable {
             out.push(0..text.len());
             return dropped;
         }
-        let all = &self.lines;
+        let all = self.lines;
         let is_edge_noise =
             |line: &Line| Self::is_recurring(line, recurring) || !line.sentence_like;
         let Some(first) = all.iter().position(|line| !is_edge_noise(line)) else {
@@ -295,7 +372,7 @@ impl LineTable {
 
     /// For each occurrence of a short line whose hash is not in `known`: its
     /// hash, and whether it was shingled (it lies in a range of `kept`, the
-    /// output of [`LineTable::kept`] or [`LineTable::kept_pieces`], or
+    /// output of [`LineView::kept`] or [`LineView::kept_pieces`], or
     /// `all_kept` when the whole text was shingled). A
     /// line that was dropped at an edge stays dropped if it later turns out to
     /// recur, so only a kept one can change the document's shingles.
@@ -449,7 +526,9 @@ pub fn kept_lines(
     config: &BoilerplateConfig,
     out: &mut Vec<Range<usize>>,
 ) -> DroppedLines {
-    LineTable::new(text, config).kept(text, recurring, out)
+    LineTable::new(text, config)
+        .view()
+        .kept(text, recurring, out)
 }
 
 #[cfg(test)]
@@ -702,7 +781,8 @@ mod tests {
                 }
             }
             let known = counts.into_recurring();
-            let table = LineTable::new(&text, &config);
+            let owned = LineTable::new(&text, &config);
+            let table = owned.view();
             let (mut separate, mut joined) = (Vec::new(), Vec::new());
             let dropped = table.kept(&text, &known, &mut separate);
             proptest::prop_assert_eq!(table.kept_pieces(&text, &known, &mut joined), dropped);
@@ -711,6 +791,50 @@ mod tests {
                 shingles(joined.iter().map(|range| &text[range.clone()])),
                 shingles(separate.iter().map(|range| &text[range.clone()]))
             );
+        }
+    }
+
+    #[test]
+    fn tables_in_one_store_read_like_tables_of_their_own() {
+        let texts = [
+            "Menu\nAdvertisement\nThe minister arrived in Moscow on Monday for talks.\nMenu",
+            "",
+            "  \n\u{A0}Menu\u{3000}\r\nHe said the talks were useful and would go on next month.\nShare this:",
+            "Share this:\n\nRelated\nRead more...",
+            "one line only",
+        ];
+        let mut counts = LineCounts::new(2);
+        for text in texts {
+            let mut hashes = Vec::new();
+            short_line_hashes(text, &BoilerplateConfig::default(), &mut hashes);
+            counts.add_document(&hashes);
+        }
+        let known = counts.into_recurring();
+        for enabled in [true, false] {
+            let config = BoilerplateConfig {
+                enabled,
+                ..BoilerplateConfig::default()
+            };
+            let mut store = LineStore::new();
+            let spans: Vec<LineSpan> = texts.iter().map(|text| store.push(text, &config)).collect();
+            for (text, span) in texts.iter().zip(spans) {
+                let owned = LineTable::new(text, &config);
+                let (own, shared) = (owned.view(), store.view(span));
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                own.short_hashes(&mut a);
+                shared.short_hashes(&mut b);
+                assert_eq!(a, b, "{text:?}");
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                assert_eq!(
+                    own.kept_pieces(text, &known, &mut a),
+                    shared.kept_pieces(text, &known, &mut b)
+                );
+                assert_eq!(a, b, "{text:?}");
+                let (mut c, mut d) = (Vec::new(), Vec::new());
+                own.undecided(&known, &a, false, &mut c);
+                shared.undecided(&known, &b, false, &mut d);
+                assert_eq!(c, d, "{text:?}");
+            }
         }
     }
 
@@ -758,7 +882,8 @@ mod tests {
                     counts.add_document(&hashes);
                 }
                 let known = counts.into_recurring();
-                let table = LineTable::new(&text, &config);
+                let owned = LineTable::new(&text, &config);
+                let table = owned.view();
                 let (mut expected, mut got) = (Vec::new(), Vec::new());
                 reference_short_line_hashes(&text, &config, &mut expected);
                 table.short_hashes(&mut got);

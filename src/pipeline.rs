@@ -23,7 +23,9 @@
 //! order, and candidate pairs are sorted before they are verified, so results are
 //! identical whatever the number of threads.
 
-use crate::boilerplate::{self, DroppedLines, LineTable, RecurringLines};
+use crate::boilerplate::{
+    self, DroppedLines, LineSpan, LineStore, LineTable, LineView, RecurringLines,
+};
 use crate::cluster::{self, KeepKey, Similarity};
 use crate::config::{Config, Verify};
 use crate::error::{Error, RejectReason, Result};
@@ -401,26 +403,18 @@ impl Pipeline {
                     || SignBuffers::new(&self.config),
                     |buffers, records| {
                         let capacity = records.iter().map(|record| record.range.len()).sum();
-                        let mut texts = String::with_capacity(capacity);
-                        let mut short_lines = Vec::new();
+                        let mut store = ChunkStore {
+                            texts: String::with_capacity(capacity),
+                            lines: LineStore::new(),
+                            short_lines: Vec::new(),
+                        };
                         let checked = records
                             .iter()
                             .map(|record| {
-                                self.check_record(
-                                    inputs,
-                                    &batch,
-                                    record,
-                                    buffers,
-                                    &mut texts,
-                                    &mut short_lines,
-                                )
+                                self.check_record(inputs, &batch, record, buffers, &mut store)
                             })
                             .collect();
-                        CheckedChunk {
-                            texts,
-                            short_lines,
-                            checked,
-                        }
+                        CheckedChunk { store, checked }
                     },
                 )
                 .collect();
@@ -516,7 +510,7 @@ impl Pipeline {
             let mut buffers = SignBuffers::new(&self.config);
             let dropped = self.shingle_document(
                 text,
-                &LineTable::new(text, &self.config.boilerplate),
+                LineTable::new(text, &self.config.boilerplate).view(),
                 recurring,
                 &mut buffers.shingler,
                 &mut buffers.lines,
@@ -615,9 +609,13 @@ impl Pipeline {
         batch: &Batch,
         record: &RawRecord,
         buffers: &mut SignBuffers,
-        texts: &mut String,
-        short_lines: &mut Vec<u64>,
+        store: &mut ChunkStore,
     ) -> Checked {
+        let ChunkStore {
+            texts,
+            lines: line_store,
+            short_lines,
+        } = store;
         let mut outcome = RecordOutcome {
             file: record.file,
             line: record.line,
@@ -671,9 +669,9 @@ impl Pipeline {
         }
         outcome.truth = parsed.truth.as_deref().map(Box::from);
         outcome.source = parsed.source.as_deref().map(Box::from);
-        let lines = LineTable::new(text, &self.config.boilerplate);
+        let lines = line_store.push(text, &self.config.boilerplate);
         let first_short = short_lines.len() as u32;
-        lines.short_hashes(short_lines);
+        line_store.view(lines).short_hashes(short_lines);
         let short_lines = first_short..short_lines.len() as u32;
         let key = KeepKey {
             date: parsed.date.as_deref().and_then(ingest::parse_date),
@@ -697,7 +695,7 @@ impl Pipeline {
     fn sign_document(
         &self,
         text: &str,
-        table: &LineTable,
+        table: LineView,
         known: &RecurringLines,
         buffers: &mut SignBuffers,
         slot: &mut [u32],
@@ -727,7 +725,7 @@ impl Pipeline {
     fn shingle_document(
         &self,
         text: &str,
-        table: &LineTable,
+        table: LineView,
         recurring: &RecurringLines,
         shingler: &mut Shingler,
         lines: &mut Vec<std::ops::Range<usize>>,
@@ -860,7 +858,7 @@ impl Pipeline {
             let (mut shingles, mut lines) = (Vec::new(), Vec::new());
             self.shingle_document(
                 text,
-                &LineTable::new(text, &self.config.boilerplate),
+                LineTable::new(text, &self.config.boilerplate).view(),
                 &scan.recurring,
                 &mut shingler,
                 &mut lines,
@@ -1083,10 +1081,11 @@ struct PassState {
 /// counted, to be signed.
 struct NumberedBatch {
     first_doc: u32,
-    /// The texts of its chunks (see [`CheckedChunk`]).
-    texts: Vec<String>,
-    /// Each document's chunk, its text's range in the chunk's texts, and its lines.
-    accepted: Vec<(u32, Range<usize>, LineTable)>,
+    /// The texts and line tables of its chunks (see [`CheckedChunk`]).
+    texts: Vec<(String, LineStore)>,
+    /// Each document's chunk, its text's range in the chunk's texts, and
+    /// its lines in the chunk's line store.
+    accepted: Vec<(u32, Range<usize>, LineSpan)>,
 }
 
 impl PassState {
@@ -1125,7 +1124,7 @@ impl PassState {
         let mut texts = Vec::with_capacity(batch.chunks.len());
         for chunk in batch.chunks {
             let chunk_index = texts.len() as u32;
-            texts.push(chunk.texts);
+            texts.push((chunk.store.texts, chunk.store.lines));
             for Checked { mut outcome, item } in chunk.checked {
                 let record_index = scan.records.len() as u32;
                 match item {
@@ -1161,7 +1160,7 @@ impl PassState {
                                     key,
                                 });
                                 let range = short_lines.start as usize..short_lines.end as usize;
-                                self.counts.add_document(&chunk.short_lines[range]);
+                                self.counts.add_document(&chunk.store.short_lines[range]);
                                 accepted.push((chunk_index, text, lines));
                             }
                         }
@@ -1214,10 +1213,15 @@ impl PassState {
                     for (index, (((chunk, text, lines), slot), keys)) in
                         documents.iter().zip(slots).zip(keys).enumerate()
                     {
-                        let text = &batch.texts[*chunk as usize][text.clone()];
-                        signed.documents.push(
-                            pipeline.sign_document(text, lines, known_now, buffers, slot, keys),
-                        );
+                        let (texts, store) = &batch.texts[*chunk as usize];
+                        signed.documents.push(pipeline.sign_document(
+                            &texts[text.clone()],
+                            store.view(*lines),
+                            known_now,
+                            buffers,
+                            slot,
+                            keys,
+                        ));
                         let doc = batch.first_doc + (task * SIGN_TASK + index) as u32;
                         signed.undecided.extend(
                             buffers
@@ -1275,22 +1279,31 @@ enum CheckedItem {
         /// Its text's range in its chunk's texts.
         text: Range<usize>,
         key: KeepKey,
-        /// Its lines, split, counted and hashed once for both phases.
-        lines: LineTable,
+        /// Its lines, split, counted and hashed once for both phases: a
+        /// table in its chunk's line store.
+        lines: LineSpan,
         /// Distinct hashes of its short lines: a range of its chunk's
         /// `short_lines`.
         short_lines: Range<u32>,
     },
 }
 
-/// Records of a batch after phase 1, a chunk at a time: the texts of a
-/// chunk's documents share one buffer.
+/// Records of a batch after phase 1, a chunk at a time.
 struct CheckedChunk {
-    texts: String,
-    /// The distinct short-line hashes of its documents, one after another
-    /// (one allocation a chunk instead of one a document).
-    short_lines: Vec<u64>,
+    store: ChunkStore,
     checked: Vec<Checked>,
+}
+
+/// What phase 1 keeps of a chunk's documents, each kind in one buffer (one
+/// allocation a chunk instead of one a document, each freed a batch later,
+/// often on another thread).
+struct ChunkStore {
+    /// Their texts, one after another.
+    texts: String,
+    /// Their line tables.
+    lines: LineStore,
+    /// The distinct short-line hashes of each, one document after another.
+    short_lines: Vec<u64>,
 }
 
 /// Records checked together in phase 1 (see `read_and_sign`): about 300 KB of
