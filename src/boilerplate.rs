@@ -224,10 +224,9 @@ fn push_lines(text: &str, config: &BoilerplateConfig, out: &mut Vec<Line>) -> us
     if !config.enabled {
         return 0;
     }
-    // Sized once: growing the table by doubling was a third of its cost
-    // (malloc and realloc under `LineTable::new` in perf, 1 GB, one
-    // thread), and counting the newlines first is one SIMD sweep.
-    out.reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+    // Not sized by counting the newlines first: in a `LineStore` the tables
+    // of a chunk's documents share one buffer, which seldom grows, and the
+    // count was a sweep over every text (callgrind, 20 MB of `synth`).
     // One count serves both rules: exact up to the larger limit.
     let limit = config.max_words.max(SENTENCE_WORDS);
     let mut short_lines = 0;
