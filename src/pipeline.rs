@@ -771,12 +771,12 @@ impl Pipeline {
             .into_par_iter()
             .map(|band| {
                 // The key in the high half: the grouping partitions by top bits.
-                let entries: Vec<(u64, u32)> = signed
+                let entries: Vec<u64> = signed
                     .band_keys
                     .band(band)
                     .enumerate()
                     .filter(|&(doc, _)| active[doc])
-                    .map(|(doc, key)| (u64::from(key) << 32, doc as u32))
+                    .map(|(doc, key)| lsh::packed_entry(key, doc as u32))
                     .collect();
                 let mut pairs = Vec::new();
                 lsh::for_each_bucket(&entries, |bucket| {
