@@ -405,7 +405,7 @@ impl Pipeline {
                         let capacity = records.iter().map(|record| record.range.len()).sum();
                         let mut store = ChunkStore {
                             texts: String::with_capacity(capacity),
-                            lines: LineStore::new(),
+                            lines: LineStore::for_text(capacity),
                             short_lines: Vec::new(),
                         };
                         let checked = records
