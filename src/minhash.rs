@@ -111,6 +111,19 @@ impl MinHasher {
 
     fn sign_one_permutation(&self, shingles: &[u64], out: &mut [u32]) {
         let bins = out.len() as u64;
+        if bins.is_power_of_two() && bins > 1 {
+            // The same bins by a shift: `((h >> 32) * 2^k) >> 32` is `h >> (64 - k)`,
+            // and the mask lets the compiler drop the bounds check (a third of
+            // this loop's instructions, callgrind, 20 MB of `synth`).
+            let (shift, mask) = (64 - bins.trailing_zeros(), out.len() - 1);
+            for &shingle in shingles {
+                let bin = (shingle >> shift) as usize & mask;
+                let value = (shingle as u32).min(EMPTY - 1);
+                out[bin] = out[bin].min(value);
+            }
+            self.densify(out);
+            return;
+        }
         for &shingle in shingles {
             let bin = (((shingle >> 32) * bins) >> 32) as usize;
             // EMPTY marks an empty bin, so a real value never takes it.
@@ -370,6 +383,29 @@ mod tests {
             hasher.sign(&reversed, &mut b);
             assert_eq!(a, b);
             assert!(a.iter().all(|&v| v != EMPTY));
+        }
+    }
+
+    #[test]
+    fn power_of_two_bins_by_shift_match_the_general_formula() {
+        let mut state = 7u64;
+        for bins in [2usize, 3, 64, 100, 126, 128, 256] {
+            let hasher = MinHasher::new(MinHashConfig {
+                num_hashes: bins,
+                ..MinHashConfig::default()
+            });
+            for size in [1usize, 5, 40, 1_000] {
+                let set: Vec<u64> = (0..size).map(|_| splitmix64(&mut state)).collect();
+                let mut got = vec![0; bins];
+                hasher.sign(&set, &mut got);
+                let mut expected = vec![EMPTY; bins];
+                for &shingle in &set {
+                    let bin = (((shingle >> 32) * bins as u64) >> 32) as usize;
+                    expected[bin] = expected[bin].min((shingle as u32).min(EMPTY - 1));
+                }
+                hasher.densify(&mut expected);
+                assert_eq!(got, expected, "{bins} bins, {size} shingles");
+            }
         }
     }
 
