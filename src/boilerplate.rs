@@ -262,8 +262,9 @@ fn push_lines(text: &str, config: &BoilerplateConfig, out: &mut Vec<Line>) -> us
         previous_end = start + line.len();
         // An ASCII trim drops only bytes at or below the space, which neither
         // start nor join words, so the untrimmed line's count stands; a line
-        // trimmed of other whitespace, or with wide-script characters, is
-        // counted again by the full rule.
+        // trimmed of other whitespace, or with wide-script characters while
+        // its count was still within the limit, is counted again by the full
+        // rule (past the limit, every run is at least one word either way).
         let words = if line.is_empty() {
             0
         } else if plain && (!scan.wide || scan.words > limit) {

@@ -214,8 +214,9 @@ pub fn band_keys(signature: &[u32], rows_per_band: usize, out: &mut [u32]) {
 
 /// An entry of an LSH band: a bucket key and a document. Sorting entries sorts
 /// them by key, then document.
-pub trait BucketEntry: Copy + Ord {
-    /// The key's bits, highest first (they split the entries into parts).
+pub trait BucketEntry: Copy + Ord + Default {
+    /// A number whose top bits are the key's top bits (they split the
+    /// entries into parts; the packed form's low half is its document).
     fn key_bits(&self) -> u64;
     /// The document.
     fn doc(&self) -> u32;
@@ -290,7 +291,7 @@ pub fn for_each_bucket<E: BucketEntry>(entries: &[E], mut visit: impl FnMut(&[E]
         starts[part] += starts[part - 1];
     }
     let mut next = starts.clone();
-    let mut parted = entries.to_vec();
+    let mut parted = vec![E::default(); count];
     for &entry in entries {
         let slot = &mut next[(entry.key_bits() >> shift) as usize];
         parted[*slot as usize] = entry;

@@ -424,6 +424,8 @@ pub struct LineScan {
 /// them until the newline, or until past `limit`, when `memchr` finds the
 /// newline. The line table's newline search and its per-line count were two
 /// reads of each line, 60% of its samples (perf, 1 GB, two threads).
+/// `start` must be at most `bytes.len()` (a line starts there); at the end it
+/// gives the empty line that ends there.
 pub fn scan_line(bytes: &[u8], start: usize, limit: usize) -> LineScan {
     let (mut words, mut wide, mut carry) = (0usize, 0u64, 0u64);
     let mut at = start;
@@ -453,7 +455,9 @@ pub fn scan_line(bytes: &[u8], start: usize, limit: usize) -> LineScan {
             };
         }
         if words > limit {
-            // A short last block held no newline: the text ends the line.
+            // The newline lies past this block, if anywhere; when the block
+            // was the text's short last one, nothing lies past it and the
+            // text's end ends the line.
             let rest = bytes.get(at + 64..).unwrap_or_default();
             let end = memchr::memchr(b'\n', rest).map_or(bytes.len(), |n| at + 64 + n);
             return LineScan {
