@@ -192,11 +192,6 @@ pub struct LineSpan {
 }
 
 impl LineStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// An empty store with room for the lines of about `text_bytes` of news
     /// (a line every 96 bytes; growing the store by doubling copied it, 7% of
     /// the line table's samples in perf, 1 GB, two threads).
@@ -564,6 +559,21 @@ mod tests {
     use super::*;
     use crate::shingle::{ShingleConfig, Shingler};
 
+    /// The short lines found in at least `min_docs` of `pages`.
+    fn recurring_in<'a>(
+        pages: impl IntoIterator<Item = &'a str>,
+        config: &BoilerplateConfig,
+        min_docs: u32,
+    ) -> RecurringLines {
+        let mut counts = LineCounts::new(min_docs);
+        for page in pages {
+            let mut hashes = Vec::new();
+            short_line_hashes(page, config, &mut hashes);
+            counts.add_document(&hashes);
+        }
+        counts.into_recurring()
+    }
+
     #[test]
     fn edges_lose_headers_and_comment_forms_but_keep_the_body() {
         let text = "Home | World | Politics\nAdvertisement\nThe minister arrived in Moscow on Monday for talks with his counterpart.\nShort middle line\nHe left on Wednesday after the talks ended without a joint statement.\nLeave a Reply\nPlease enter your comment!";
@@ -593,13 +603,7 @@ mod tests {
             "Menu\nBody two",
             "Menu\nBody three",
         ];
-        let mut counts = LineCounts::new(3);
-        for page in pages {
-            let mut hashes = Vec::new();
-            short_line_hashes(page, &config, &mut hashes);
-            counts.add_document(&hashes);
-        }
-        let recurring = counts.into_recurring();
+        let recurring = recurring_in(pages, &config, 3);
         assert_eq!(recurring.len(), 1);
         assert!(recurring.contains_hash(line_hash("Menu")));
     }
@@ -800,15 +804,8 @@ mod tests {
         ) {
             let text = lines.join("\n");
             let config = BoilerplateConfig { max_words: 3, ..BoilerplateConfig::default() };
-            let mut counts = LineCounts::new(1);
-            for (line, &recurs) in lines.iter().zip(&recurring) {
-                if recurs {
-                    let mut hashes = Vec::new();
-                    short_line_hashes(line, &config, &mut hashes);
-                    counts.add_document(&hashes);
-                }
-            }
-            let known = counts.into_recurring();
+            let recurs = lines.iter().zip(&recurring).filter(|(_, recurs)| **recurs);
+            let known = recurring_in(recurs.map(|(line, _)| line.as_str()), &config, 1);
             let owned = LineTable::new(&text, &config);
             let table = owned.view();
             let (mut separate, mut joined) = (Vec::new(), Vec::new());
@@ -831,19 +828,13 @@ mod tests {
             "Share this:\n\nRelated\nRead more...",
             "one line only",
         ];
-        let mut counts = LineCounts::new(2);
-        for text in texts {
-            let mut hashes = Vec::new();
-            short_line_hashes(text, &BoilerplateConfig::default(), &mut hashes);
-            counts.add_document(&hashes);
-        }
-        let known = counts.into_recurring();
+        let known = recurring_in(texts, &BoilerplateConfig::default(), 2);
         for enabled in [true, false] {
             let config = BoilerplateConfig {
                 enabled,
                 ..BoilerplateConfig::default()
             };
-            let mut store = LineStore::new();
+            let mut store = LineStore::default();
             let spans: Vec<LineSpan> = texts.iter().map(|text| store.push(text, &config)).collect();
             for (text, span) in texts.iter().zip(spans) {
                 let owned = LineTable::new(text, &config);

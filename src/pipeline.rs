@@ -1082,7 +1082,7 @@ struct PassState {
 struct NumberedBatch {
     first_doc: u32,
     /// The texts and line tables of its chunks (see [`CheckedChunk`]).
-    texts: Vec<(String, LineStore)>,
+    chunks: Vec<(String, LineStore)>,
     /// Each document's chunk, its text's range in the chunk's texts, and
     /// its lines in the chunk's line store.
     accepted: Vec<(u32, Range<usize>, LineSpan)>,
@@ -1121,10 +1121,10 @@ impl PassState {
         scan.bytes += batch.bytes_read;
         let first_doc = scan.docs.len() as u32;
         let mut accepted = Vec::new();
-        let mut texts = Vec::with_capacity(batch.chunks.len());
+        let mut chunks = Vec::with_capacity(batch.chunks.len());
         for chunk in batch.chunks {
-            let chunk_index = texts.len() as u32;
-            texts.push((chunk.store.texts, chunk.store.lines));
+            let chunk_index = chunks.len() as u32;
+            chunks.push((chunk.store.texts, chunk.store.lines));
             for Checked { mut outcome, item } in chunk.checked {
                 let record_index = scan.records.len() as u32;
                 match item {
@@ -1177,7 +1177,7 @@ impl PassState {
         }
         Ok(NumberedBatch {
             first_doc,
-            texts,
+            chunks,
             accepted,
         })
     }
@@ -1213,7 +1213,7 @@ impl PassState {
                     for (index, (((chunk, text, lines), slot), keys)) in
                         documents.iter().zip(slots).zip(keys).enumerate()
                     {
-                        let (texts, store) = &batch.texts[*chunk as usize];
+                        let (texts, store) = &batch.chunks[*chunk as usize];
                         signed.documents.push(pipeline.sign_document(
                             &texts[text.clone()],
                             store.view(*lines),
