@@ -185,9 +185,9 @@ pub struct LineStore {
 /// Where one document's table lies in a [`LineStore`].
 #[derive(Debug, Clone, Copy)]
 pub struct LineSpan {
-    start: u32,
-    end: u32,
-    short_lines: u32,
+    start: usize,
+    end: usize,
+    short_lines: usize,
     enabled: bool,
 }
 
@@ -202,18 +202,13 @@ impl LineStore {
     }
 
     /// Appends the table of the lines of `text` (nothing when the rules are off).
-    ///
-    /// # Panics
-    /// If the store would hold more than `u32::MAX` lines (a chunk of
-    /// documents holds a few thousand).
     pub fn push(&mut self, text: &str, config: &BoilerplateConfig) -> LineSpan {
         let start = self.lines.len();
         let short_lines = push_lines(text, config, &mut self.lines);
-        let index = |at: usize| u32::try_from(at).expect("a line store holds < 2^32 lines");
         LineSpan {
-            start: index(start),
-            end: index(self.lines.len()),
-            short_lines: index(short_lines),
+            start,
+            end: self.lines.len(),
+            short_lines,
             enabled: config.enabled,
         }
     }
@@ -221,8 +216,8 @@ impl LineStore {
     /// The table of a document pushed here.
     pub fn view(&self, span: LineSpan) -> LineView<'_> {
         LineView {
-            lines: &self.lines[span.start as usize..span.end as usize],
-            short_lines: span.short_lines as usize,
+            lines: &self.lines[span.start..span.end],
+            short_lines: span.short_lines,
             enabled: span.enabled,
         }
     }

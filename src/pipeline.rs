@@ -670,9 +670,9 @@ impl Pipeline {
         outcome.truth = parsed.truth.as_deref().map(Box::from);
         outcome.source = parsed.source.as_deref().map(Box::from);
         let lines = line_store.push(text, &self.config.boilerplate);
-        let first_short = short_lines.len() as u32;
+        let first_short = short_lines.len();
         line_store.view(lines).short_hashes(short_lines);
-        let short_lines = first_short..short_lines.len() as u32;
+        let short_lines = first_short..short_lines.len();
         let key = KeepKey {
             date: parsed.date.as_deref().and_then(ingest::parse_date),
             text_len: text.len() as u64,
@@ -1159,8 +1159,8 @@ impl PassState {
                                     record: record_index,
                                     key,
                                 });
-                                let range = short_lines.start as usize..short_lines.end as usize;
-                                self.counts.add_document(&chunk.store.short_lines[range]);
+                                self.counts
+                                    .add_document(&chunk.store.short_lines[short_lines]);
                                 accepted.push((chunk_index, text, lines));
                             }
                         }
@@ -1284,7 +1284,7 @@ enum CheckedItem {
         lines: LineSpan,
         /// Distinct hashes of its short lines: a range of its chunk's
         /// `short_lines`.
-        short_lines: Range<u32>,
+        short_lines: Range<usize>,
     },
 }
 
