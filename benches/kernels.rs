@@ -128,15 +128,18 @@ fn bands(c: &mut Criterion) {
     Shingler::new(ShingleConfig::default()).shingles([SEED_ARTICLE], &mut shingles);
     let mut signature = vec![0u32; 128];
     MinHasher::new(MinHashConfig::default()).sign(&shingles, &mut signature);
-    c.bench_function("band_keys_28x2", |b| {
-        b.iter(|| {
-            let mut acc = 0u64;
-            for band in 0..28 {
-                acc ^= band_key(black_box(&signature), band, 2);
-            }
-            black_box(acc)
-        })
-    });
+    // 28 x 2: the story tier's shape; 42 x 3: the copy tier's at 0.6.
+    for (bands, rows) in [(28, 2), (42, 3)] {
+        c.bench_function(&format!("band_keys_{bands}x{rows}"), |b| {
+            b.iter(|| {
+                let mut acc = 0u64;
+                for band in 0..bands {
+                    acc ^= band_key(black_box(&signature), band, rows);
+                }
+                black_box(acc)
+            })
+        });
+    }
 }
 
 fn union_find(c: &mut Criterion) {

@@ -749,7 +749,7 @@ impl Pipeline {
 
     /// Candidate pairs from the LSH buckets, sorted and without repeats.
     ///
-    /// Band keys are the low 32 bits of the xxh3-64 band keys, computed in the
+    /// Band keys are the low 32 bits of the 64-bit band keys, computed in the
     /// sign pass: reading each band's values out of the signatures here cost a
     /// cache miss per document and band (42 strided passes over 512-byte
     /// signatures), the largest part of this stage on 1 GB. Two different
