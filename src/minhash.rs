@@ -448,6 +448,16 @@ mod tests {
         }
     }
 
+    /// One-permutation bins by the general formula, one loop, not densified.
+    fn bins_by_formula(set: &[u64], bins: usize) -> Vec<u32> {
+        let mut values = vec![EMPTY; bins];
+        for &shingle in set {
+            let bin = (((shingle >> 32) * bins as u64) >> 32) as usize;
+            values[bin] = values[bin].min((shingle as u32).min(EMPTY - 1));
+        }
+        values
+    }
+
     #[test]
     fn power_of_two_bins_by_shift_match_the_general_formula() {
         let mut state = 7u64;
@@ -460,11 +470,7 @@ mod tests {
                 let set: Vec<u64> = (0..size).map(|_| splitmix64(&mut state)).collect();
                 let mut got = vec![0; bins];
                 hasher.sign(&set, &mut got);
-                let mut expected = vec![EMPTY; bins];
-                for &shingle in &set {
-                    let bin = (((shingle >> 32) * bins as u64) >> 32) as usize;
-                    expected[bin] = expected[bin].min((shingle as u32).min(EMPTY - 1));
-                }
+                let mut expected = bins_by_formula(&set, bins);
                 hasher.densify(&mut expected);
                 assert_eq!(got, expected, "{bins} bins, {size} shingles");
             }
@@ -485,11 +491,7 @@ mod tests {
                 let set: Vec<u64> = (0..size).map(|_| splitmix64(&mut state)).collect();
                 let mut got = vec![0; bins];
                 hasher.sign(&set, &mut got);
-                let mut raw = vec![EMPTY; bins];
-                for &shingle in &set {
-                    let bin = (((shingle >> 32) * bins as u64) >> 32) as usize;
-                    raw[bin] = raw[bin].min((shingle as u32).min(EMPTY - 1));
-                }
+                let raw = bins_by_formula(&set, bins);
                 let expected: Vec<u32> = (0..bins)
                     .map(|bin| {
                         if raw[bin] != EMPTY {
