@@ -181,6 +181,13 @@ impl BandKeys {
     /// Documents per chunk.
     pub const CHUNK: usize = 8192;
 
+    /// Keys from one band's start to the next in a chunk: a little more than
+    /// [`BandKeys::CHUNK`], so that a document's keys, one in each band,
+    /// fall in different cache sets. At 32 KiB apart all 42 shared a set of
+    /// the level-1 and level-2 caches, more lines than their ways, and
+    /// appending a document missed both caches once a band.
+    const STRIDE: usize = Self::CHUNK + 16;
+
     /// An empty store for `num_bands` keys a document.
     pub fn new(num_bands: usize) -> Self {
         Self {
@@ -193,7 +200,7 @@ impl BandKeys {
     /// Appends one document's keys (one per band).
     pub fn push(&mut self, keys: &[u32]) {
         if self.len % Self::CHUNK == 0 {
-            self.chunks.push(vec![0; Self::CHUNK * self.num_bands]);
+            self.chunks.push(vec![0; Self::STRIDE * self.num_bands]);
         }
         self.len += 1;
         self.set(self.len - 1, keys);
@@ -204,7 +211,7 @@ impl BandKeys {
         debug_assert_eq!(keys.len(), self.num_bands);
         let chunk = &mut self.chunks[doc / Self::CHUNK];
         for (band, &key) in keys.iter().enumerate() {
-            chunk[band * Self::CHUNK + doc % Self::CHUNK] = key;
+            chunk[band * Self::STRIDE + doc % Self::CHUNK] = key;
         }
     }
 
@@ -215,7 +222,7 @@ impl BandKeys {
             .enumerate()
             .flat_map(move |(index, chunk)| {
                 let count = (self.len - index * Self::CHUNK).min(Self::CHUNK);
-                chunk[band * Self::CHUNK..band * Self::CHUNK + count]
+                chunk[band * Self::STRIDE..band * Self::STRIDE + count]
                     .iter()
                     .copied()
             })

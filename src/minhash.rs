@@ -177,11 +177,20 @@ impl MinHasher {
         if full == 0 || full as usize == bins {
             return;
         }
-        for bin in 0..bins {
-            if occupied.get(bin) {
-                continue;
+        // Only the empty bins: the clear bits of each word, one at a time.
+        for (index, &word) in occupied.0.iter().enumerate().take(bins.div_ceil(64)) {
+            let in_word = (bins - index * 64).min(64);
+            let mask = if in_word == 64 {
+                u64::MAX
+            } else {
+                (1 << in_word) - 1
+            };
+            let mut empty = !word & mask;
+            while empty != 0 {
+                let bin = index * 64 + empty.trailing_zeros() as usize;
+                empty &= empty - 1;
+                out[bin] = self.probe(bin, bins, &occupied, out);
             }
-            out[bin] = self.probe(bin, bins, &occupied, out);
         }
     }
 
