@@ -217,15 +217,18 @@ impl BandKeys {
 
     /// The keys of `band`, in document order.
     pub fn band(&self, band: usize) -> impl Iterator<Item = u32> + '_ {
-        self.chunks
-            .iter()
-            .enumerate()
-            .flat_map(move |(index, chunk)| {
-                let count = (self.len - index * Self::CHUNK).min(Self::CHUNK);
-                chunk[band * Self::STRIDE..band * Self::STRIDE + count]
-                    .iter()
-                    .copied()
-            })
+        self.band_runs(band).flatten().copied()
+    }
+
+    /// The keys of `band`, in document order, as one slice a chunk (of
+    /// [`BandKeys::CHUNK`] documents, the last one shorter): simple loops
+    /// over slices, where a flattened iterator checked for the next chunk at
+    /// every key.
+    pub fn band_runs(&self, band: usize) -> impl Iterator<Item = &[u32]> + '_ {
+        self.chunks.iter().enumerate().map(move |(index, chunk)| {
+            let count = (self.len - index * Self::CHUNK).min(Self::CHUNK);
+            &chunk[band * Self::STRIDE..band * Self::STRIDE + count]
+        })
     }
 
     /// Number of documents.

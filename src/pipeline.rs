@@ -771,13 +771,19 @@ impl Pipeline {
             .into_par_iter()
             .map(|band| {
                 // The key in the high half: the grouping partitions by top bits.
-                let entries: Vec<u64> = signed
-                    .band_keys
-                    .band(band)
-                    .enumerate()
-                    .filter(|&(doc, _)| active[doc])
-                    .map(|(doc, key)| lsh::packed_entry(key, doc as u32))
-                    .collect();
+                let mut entries: Vec<u64> = Vec::with_capacity(active.len());
+                let mut first = 0;
+                for keys in signed.band_keys.band_runs(band) {
+                    let docs = first as u32..;
+                    entries.extend(
+                        keys.iter()
+                            .zip(&active[first..first + keys.len()])
+                            .zip(docs)
+                            .filter(|&((_, &on), _)| on)
+                            .map(|((&key, _), doc)| lsh::packed_entry(key, doc)),
+                    );
+                    first += keys.len();
+                }
                 let mut pairs = Vec::new();
                 lsh::for_each_bucket(&entries, |bucket| {
                     if bucket.len() <= self.config.lsh.all_pairs_limit {
