@@ -559,12 +559,12 @@ impl Pipeline {
     }
 
     /// `work` on the text of each marked document, read from its file at its
-    /// recorded offset (uncompressed inputs only). Each thread keeps the last
-    /// file it opened (at most one open file a thread, however many inputs;
-    /// opening it for each document was a tenth of the fix-up: 107 -> 97 ms
-    /// for 3,192 documents of 1 GB of `synth` at one thread), and a record
-    /// that no longer parses or has another id is an error: the input
-    /// changed.
+    /// recorded offset (uncompressed inputs only). Each of rayon's runs of
+    /// documents keeps the last file it opened (a few open files at most,
+    /// however many inputs; opening it for each document was a tenth of the
+    /// fix-up: 107 -> 97 ms for 3,192 documents of 1 GB of `synth` at one
+    /// thread), and a record that no longer parses or has another id is an
+    /// error: the input changed.
     #[cfg(unix)]
     fn read_marked<T: Send>(
         &self,
