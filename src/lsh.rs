@@ -124,12 +124,13 @@ pub fn choose_params(
 /// tier's time at one thread (perf, 1 GB of `synth`). Keys only need to
 /// spread: two different bands that collide cost one candidate pair, which
 /// the signature estimate then rejects. As in wyhash, a product with a zero
-/// factor is zero whatever the other: a band whose first two rows make the
-/// factor `first ^ KEY_SALT[2]` zero (probability 2^-64 for values that were
-/// not built for it; MinHash values come from the run's seeded shingle hash)
-/// gets the same key whatever its next two rows, and such bands share a
-/// bucket, which the oversized-bucket rule keeps to a few verifications a
-/// member.
+/// factor is zero whatever the other: when a block of four rows makes either
+/// factor zero (its first two rows equal to a salt, or its last two to the
+/// running state xor a salt; probability 2^-64 a block for values not built
+/// for it, and MinHash values come from the run's seeded shingle hash), the
+/// key no longer depends on the block's other rows nor on the rows before
+/// it. Such bands share a bucket, which the oversized-bucket rule keeps to a
+/// few verifications a member.
 pub fn band_key(signature: &[u32], band: usize, rows_per_band: usize) -> u64 {
     let values = &signature[band * rows_per_band..(band + 1) * rows_per_band];
     let word = |low: u32, high: u32| u64::from(low) | (u64::from(high) << 32);
