@@ -230,9 +230,10 @@ impl MinHasher {
 /// each bin is `shingle >> shift`. Shingles go in turn to `out` and to a
 /// second set of bins, merged at the end: a store to a bin and a later load
 /// of the same bin come half as often within the processor's window, and
-/// each such pair stalls the load (2 sets: 1.06 µs a signature instead of
-/// 1.34, 4 sets 1.08, 8 sets 1.25; `cargo bench --bench kernels --
-/// signature`, 1,460 shingles).
+/// each such pair stalls the load (the bins alone, without densification,
+/// for the seed article's 1,460 shingles in a throwaway variant of `cargo
+/// bench --bench kernels -- signature`: one set 1.22 µs, two 1.06, four
+/// 1.08, eight 1.25).
 fn sign_by_shift_in_two<const N: usize>(shingles: &[u64], shift: u32, out: &mut [u32]) {
     let mask = out.len() - 1;
     let mut second = [EMPTY; N];
