@@ -122,9 +122,13 @@ pub fn choose_params(
 /// key where the seeded xxh3-64 of the band's 12 bytes took 14.4 ns
 /// (`cargo bench --bench kernels -- band_keys`), which was 2% of the copy
 /// tier's time at one thread (perf, 1 GB of `synth`). Keys only need to
-/// spread: two different bands that collide cost one candidate pair, which
-/// the signature estimate then rejects. As in wyhash, a product with a zero
-/// factor is zero whatever the other: when a block of four rows makes either
+/// spread: two different bands that collide make their documents candidates,
+/// verified like any other pair, so a collision between two documents that
+/// are similar enough links them, and one can merge two buckets. Which pairs
+/// collide depends on the hash: moving from xxh3 changed `candidate_pairs`
+/// in reports (both collide at the random rate). As in wyhash, a product
+/// with a zero factor is zero whatever the other: when a block of up to four
+/// rows (the last block may hold one to three) makes either
 /// factor zero (its first two rows equal to a salt, or its last two to the
 /// running state xor a salt; probability 2^-64 a block for values not built
 /// for it, and MinHash values come from the run's seeded shingle hash), the
@@ -191,8 +195,8 @@ impl BandKeys {
     /// Keys from one band's start to the next in a chunk: a little more than
     /// [`BandKeys::CHUNK`], so that a document's keys, one in each band,
     /// fall in different cache sets. At 32 KiB apart all 42 shared a set of
-    /// the level-1 and level-2 caches, more lines than their ways, and
-    /// appending a document missed both caches once a band.
+    /// the level-1 cache, more lines than its ways, and appending a document
+    /// missed it once a band.
     const STRIDE: usize = Self::CHUNK + 16;
 
     /// An empty store for `num_bands` keys a document.

@@ -769,8 +769,9 @@ impl Pipeline {
     /// cache miss per document and band (42 strided passes over 512-byte
     /// signatures), the largest part of this stage on 1 GB. Two different
     /// bands collide in 32 bits with probability 2^-32 per pair: among 10 M
-    /// documents about 12,000 extra candidates per band, each rejected by the
-    /// signature estimate that verifies every candidate anyway.
+    /// documents about 12,000 extra candidates per band, each verified by the
+    /// signature estimate like every candidate (a pair similar enough is
+    /// then linked, as if LSH had found it).
     fn candidates(&self, signed: &Signed, active: &[bool]) -> Vec<(u32, u32)> {
         let signatures = &signed.signatures;
         let sizes = &signed.sizes;
