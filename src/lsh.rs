@@ -226,11 +226,6 @@ impl BandKeys {
         }
     }
 
-    /// The keys of `band`, in document order.
-    pub fn band(&self, band: usize) -> impl Iterator<Item = u32> + '_ {
-        self.band_runs(band).flatten().copied()
-    }
-
     /// The keys of `band`, in document order, as one slice a chunk (of
     /// [`BandKeys::CHUNK`] documents, the last one shorter): simple loops
     /// over slices, where a flattened iterator checked for the next chunk at
@@ -536,12 +531,12 @@ mod tests {
             keys.push(&[doc, doc * 2, doc * 3]);
         }
         keys.set(1, &[7, 8, 9]);
-        let second: Vec<u32> = keys.band(1).collect();
+        let second: Vec<u32> = keys.band_runs(1).flatten().copied().collect();
         assert_eq!(second.len(), documents);
         assert_eq!(second[1], 8);
         assert_eq!(second[documents - 1], 2 * (documents as u32 - 1));
         assert_eq!(
-            keys.band(2).nth(BandKeys::CHUNK),
+            keys.band_runs(2).flatten().copied().nth(BandKeys::CHUNK),
             Some(3 * BandKeys::CHUNK as u32)
         );
     }
