@@ -20,6 +20,7 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 use unicode_segmentation::UnicodeSegmentation;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Reusable buffers for tokenizing, one per worker thread.
 #[derive(Debug, Default)]
@@ -36,67 +37,97 @@ impl Normalizer {
 
     /// Calls `emit` with each normalized token of `text`, in order.
     ///
-    /// The text is cut at ASCII separators 64 bytes at a time: one SSE2 pass a
-    /// block gives bit masks of word bytes (ASCII letters and digits, and every
-    /// non-ASCII byte), upper-case letters and non-ASCII bytes, and the runs of
-    /// word bytes are read off the masks with bit tricks. A byte-at-a-time loop
-    /// mispredicted the end of nearly every word and separator run: 230 MB/s on
-    /// BASIL against 1 GB/s or more this way. A run holding a non-ASCII byte
-    /// goes through the character loop (`Normalizer::chunk_tokens`), which
-    /// also splits at the common non-ASCII punctuation.
+    /// The text is cut at ASCII separators into runs of word bytes (see
+    /// `for_each_run`). A run holding a non-ASCII byte goes through the
+    /// character loop (`Normalizer::chunk_tokens`), which also splits at the
+    /// common non-ASCII punctuation.
     pub fn tokens(&mut self, text: &str, mut emit: impl FnMut(&str)) {
+        for_each_run(text, |start, end, upper, high| {
+            self.emit_run(&text[start..end], upper, high, &mut emit);
+        });
+    }
+
+    /// Appends to `out` the xxh3-64 hash of each token [`Normalizer::tokens`]
+    /// gives, in order, exactly as `xxh3_64(token.as_bytes())` would.
+    ///
+    /// A run of ASCII letters and digits (nearly every token of English news)
+    /// is hashed where it lies in the text, lower-cased on the fly: setting bit
+    /// 5 of each byte maps `A-Z` to `a-z` and leaves `a-z` and `0-9` alone, so
+    /// no copy into a lower-case buffer and no call through the string path
+    /// is needed (see `ascii_token_hash`). Other runs take the string path.
+    ///
+    /// The runs are read off the block masks as in `for_each_run`, but
+    /// paired directly: within a block the k-th run start left after closing
+    /// the run carried in pairs with the k-th run end, and a block without
+    /// non-ASCII bytes (nearly all) needs no per-run check of them.
+    pub fn token_hashes(&mut self, text: &str, out: &mut Vec<u64>) {
         let bytes = text.as_bytes();
-        const NONE: usize = usize::MAX;
-        let mut open = NONE;
-        let (mut upper, mut high) = (false, false);
-        let mut carry = 0u64;
-        let mut padded;
-        for (index, block) in bytes.chunks(64).enumerate() {
-            let base = index * 64;
-            let masks = if let Ok(full) = <&[u8; 64]>::try_from(block) {
-                block_masks(full)
-            } else {
-                // Zero bytes are separators: a run open at the end closes there.
-                padded = [0u8; 64];
-                padded[..block.len()].copy_from_slice(block);
-                block_masks(&padded)
-            };
-            let word = masks.word;
-            let previous = (word << 1) | carry;
-            let mut starts = word & !previous;
-            let mut ends = !word & previous;
-            carry = word >> 63;
-            // Where the open run's part in this block starts.
-            let mut from = 0u32;
-            loop {
-                if open == NONE {
-                    if starts == 0 {
-                        break;
-                    }
-                    from = starts.trailing_zeros();
-                    starts &= starts - 1;
-                    open = base + from as usize;
-                    (upper, high) = (false, false);
-                }
+        // The run open at the end of the previous block: its start, and
+        // whether it holds a non-ASCII byte so far.
+        let mut open: Option<(usize, bool)> = None;
+        for RunBlock {
+            base,
+            masks,
+            mut starts,
+            mut ends,
+        } in RunBlocks::new(bytes)
+        {
+            if let Some((start, high)) = open {
                 if ends == 0 {
-                    // The run goes on into the next block.
-                    let part = !0u64 << from;
-                    upper |= masks.upper & part != 0;
-                    high |= masks.high & part != 0;
+                    // The whole block continues the run.
+                    open = Some((start, high || masks.high != 0));
+                    continue;
+                }
+                let end = ends.trailing_zeros();
+                ends &= ends - 1;
+                let high = high || masks.high & ((1u64 << end) - 1) != 0;
+                self.push_run_hash(text, start, base + end as usize, high, out);
+                open = None;
+            }
+            while starts != 0 {
+                let from = starts.trailing_zeros();
+                starts &= starts - 1;
+                if ends == 0 {
+                    open = Some((base + from as usize, masks.high >> from != 0));
                     break;
                 }
                 let end = ends.trailing_zeros();
                 ends &= ends - 1;
-                let part = (!0u64 << from) & ((1u64 << end) - 1);
-                upper |= masks.upper & part != 0;
-                high |= masks.high & part != 0;
-                self.emit_run(&text[open..base + end as usize], upper, high, &mut emit);
-                open = NONE;
+                let (start, stop) = (base + from as usize, base + end as usize);
+                if masks.high == 0 {
+                    out.push(ascii_token_hash(&bytes[start..stop]));
+                } else {
+                    let part = (!0u64 << from) & ((1u64 << end) - 1);
+                    self.push_run_hash(text, start, stop, masks.high & part != 0, out);
+                }
             }
         }
-        if open != NONE {
-            self.emit_run(&text[open..], upper, high, &mut emit);
+    }
+
+    /// The hashes of the run `text[start..end]` (`high`: it holds a non-ASCII
+    /// byte).
+    #[inline(always)]
+    fn push_run_hash(
+        &mut self,
+        text: &str,
+        start: usize,
+        end: usize,
+        high: bool,
+        out: &mut Vec<u64>,
+    ) {
+        if high {
+            self.non_ascii_token_hashes(&text[start..end], out);
+        } else {
+            out.push(ascii_token_hash(&text.as_bytes()[start..end]));
         }
+    }
+
+    /// [`Normalizer::token_hashes`] for a run holding a non-ASCII byte; out of
+    /// line, so that the ASCII path stays a tight loop.
+    #[cold]
+    #[inline(never)]
+    fn non_ascii_token_hashes(&mut self, run: &str, out: &mut Vec<u64>) {
+        self.chunk_tokens(run, &mut |token: &str| out.push(xxh3_64(token.as_bytes())));
     }
 
     /// One run between ASCII separators: emitted as is, lower-cased, or (with a
@@ -198,6 +229,225 @@ impl Normalizer {
         }
         self.unicode = mapped;
     }
+}
+
+/// Calls `run(start, end, upper, high)` with the byte range of each run of
+/// word bytes of `text` (ASCII letters and digits, and every non-ASCII byte),
+/// in order, and whether it holds an ASCII capital (`upper`) or a non-ASCII
+/// byte (`high`). Runs are cut at ASCII separators, so both ends are char
+/// boundaries.
+///
+/// The text is read 64 bytes at a time: one SSE2 pass a block gives bit masks
+/// of word bytes, capitals and non-ASCII bytes, and the runs are read off the
+/// masks with bit tricks. A byte-at-a-time loop mispredicted the end of nearly
+/// every word and separator run: 230 MB/s on BASIL against 1 GB/s or more this
+/// way.
+#[inline(always)]
+fn for_each_run(text: &str, mut run: impl FnMut(usize, usize, bool, bool)) {
+    const NONE: usize = usize::MAX;
+    let mut open = NONE;
+    let (mut upper, mut high) = (false, false);
+    // The last block is padded with separators, so a run open at the end
+    // closes in the loop and `run` is called from one place only (and inlined
+    // there).
+    for RunBlock {
+        base,
+        masks,
+        mut starts,
+        mut ends,
+    } in RunBlocks::new(text.as_bytes())
+    {
+        // Where the open run's part in this block starts.
+        let mut from = 0u32;
+        loop {
+            if open == NONE {
+                if starts == 0 {
+                    break;
+                }
+                from = starts.trailing_zeros();
+                starts &= starts - 1;
+                open = base + from as usize;
+                (upper, high) = (false, false);
+            }
+            if ends == 0 {
+                // The run goes on into the next block.
+                let part = !0u64 << from;
+                upper |= masks.upper & part != 0;
+                high |= masks.high & part != 0;
+                break;
+            }
+            let end = ends.trailing_zeros();
+            ends &= ends - 1;
+            let part = (!0u64 << from) & ((1u64 << end) - 1);
+            upper |= masks.upper & part != 0;
+            high |= masks.high & part != 0;
+            run(open, base + end as usize, upper, high);
+            open = NONE;
+        }
+    }
+}
+
+/// The 64-byte blocks of a text with the starts and ends of its runs of word
+/// bytes, for the run readers ([`for_each_run`], [`Normalizer::token_hashes`]).
+/// One block more than the full ones is given, padded with zero bytes (which
+/// are separators), so that a run open at the text's end closes in the last
+/// block.
+struct RunBlocks<'a> {
+    bytes: &'a [u8],
+    next: usize,
+    /// Whether the previous block's last byte was a word byte.
+    carry: u64,
+}
+
+/// One block: its offset in the text, its masks, and the bits of the bytes
+/// where a run starts and of the bytes just past a run's end.
+struct RunBlock {
+    base: usize,
+    masks: Masks,
+    starts: u64,
+    ends: u64,
+}
+
+impl<'a> RunBlocks<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            next: 0,
+            carry: 0,
+        }
+    }
+}
+
+impl Iterator for RunBlocks<'_> {
+    type Item = RunBlock;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<RunBlock> {
+        let base = self.next;
+        if base > self.bytes.len() {
+            return None;
+        }
+        self.next += 64;
+        let block = &self.bytes[base..self.bytes.len().min(base + 64)];
+        let masks = if let Ok(full) = <&[u8; 64]>::try_from(block) {
+            block_masks(full)
+        } else {
+            let mut padded = [0u8; 64];
+            padded[..block.len()].copy_from_slice(block);
+            block_masks(&padded)
+        };
+        let word = masks.word;
+        let previous = (word << 1) | self.carry;
+        self.carry = word >> 63;
+        Some(RunBlock {
+            base,
+            masks,
+            starts: word & !previous,
+            ends: !word & previous,
+        })
+    }
+}
+
+/// `xxh3_64` of the lower-cased bytes of `run`, a non-empty run of ASCII
+/// letters and digits, computed without copying it.
+///
+/// XXH3's short-input functions (seed 0, default secret) for 1-3, 4-8 and 9-16
+/// bytes, as in the XXH3 specification and the xxhash-rust crate, read at most
+/// the first and last 8 bytes; they are applied here to those words with bit 5
+/// of every byte set, which lower-cases `A-Z` and keeps `a-z` and `0-9`. The
+/// `FLIP_*` constants are the default secret's words XORed as each function
+/// does. Longer runs are lower-cased into a buffer and hashed by the crate.
+/// A test checks this against `xxh3_64` for every length up to 40.
+#[inline(always)]
+fn ascii_token_hash(run: &[u8]) -> u64 {
+    const FLIP_1TO3: u64 = 0x8727_5a9b;
+    const FLIP_4TO8: u64 = 0xc73a_b174_c5ec_d5a2;
+    const FLIP_9TO16_LOW: u64 = 0x6782_737b_ea42_39b9;
+    const FLIP_9TO16_HIGH: u64 = 0xaf56_bc3b_0996_523a;
+    const LOWER_32: u32 = 0x2020_2020;
+    const LOWER_64: u64 = 0x2020_2020_2020_2020;
+    let len = run.len();
+    if len == 0 {
+        xxh3_64(run)
+    } else if len <= 3 {
+        let combo = (u32::from(run[0] | 0x20) << 16)
+            | (u32::from(run[len >> 1] | 0x20) << 24)
+            | u32::from(run[len - 1] | 0x20)
+            | ((len as u32) << 8);
+        xxh64_avalanche(u64::from(combo) ^ FLIP_1TO3)
+    } else if len <= 8 {
+        let first = read_u32(run) | LOWER_32;
+        let last = read_u32(&run[len - 4..]) | LOWER_32;
+        let keyed = u64::from(last).wrapping_add(u64::from(first) << 32) ^ FLIP_4TO8;
+        xxh3_strong_avalanche(keyed, len as u64)
+    } else if len <= 16 {
+        let low = (read_u64(run) | LOWER_64) ^ FLIP_9TO16_LOW;
+        let high = (read_u64(&run[len - 8..]) | LOWER_64) ^ FLIP_9TO16_HIGH;
+        let product = u128::from(low) * u128::from(high);
+        let acc = (len as u64)
+            .wrapping_add(low.swap_bytes())
+            .wrapping_add(high)
+            .wrapping_add(product as u64 ^ (product >> 64) as u64);
+        xxh3_avalanche(acc)
+    } else {
+        long_ascii_token_hash(run)
+    }
+}
+
+/// [`ascii_token_hash`] for runs of more than 16 bytes (rare in news), out of
+/// line.
+#[cold]
+#[inline(never)]
+fn long_ascii_token_hash(run: &[u8]) -> u64 {
+    if run.iter().any(u8::is_ascii_uppercase) {
+        xxh3_64(&run.to_ascii_lowercase())
+    } else {
+        xxh3_64(run)
+    }
+}
+
+/// The first four bytes of `bytes` (at least four), little-endian.
+#[inline(always)]
+fn read_u32(bytes: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&bytes[..4]);
+    u32::from_le_bytes(word)
+}
+
+/// The first eight bytes of `bytes` (at least eight), little-endian.
+#[inline(always)]
+fn read_u64(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(word)
+}
+
+/// XXH64's avalanche (XXH3 uses it for 1 to 3 bytes).
+#[inline(always)]
+fn xxh64_avalanche(mut value: u64) -> u64 {
+    value ^= value >> 33;
+    value = value.wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    value ^= value >> 29;
+    value = value.wrapping_mul(0x1656_67b1_9e37_79f9);
+    value ^ (value >> 32)
+}
+
+/// XXH3's `rrmxmx` (4 to 8 bytes).
+#[inline(always)]
+fn xxh3_strong_avalanche(mut value: u64, len: u64) -> u64 {
+    value ^= value.rotate_left(49) ^ value.rotate_left(24);
+    value = value.wrapping_mul(0x9fb2_1c65_1e98_df25);
+    value ^= (value >> 35).wrapping_add(len);
+    value = value.wrapping_mul(0x9fb2_1c65_1e98_df25);
+    value ^ (value >> 28)
+}
+
+/// XXH3's avalanche (9 to 16 bytes).
+#[inline(always)]
+fn xxh3_avalanche(mut value: u64) -> u64 {
+    value ^= value >> 37;
+    value = value.wrapping_mul(0x1656_6791_9e37_79f9);
+    value ^ (value >> 32)
 }
 
 /// Width in bytes of the UTF-8 sequence starting with `lead`.
@@ -555,6 +805,38 @@ mod tests {
         out
     }
 
+    /// `token_hashes` against hashing the reference's tokens one by one.
+    fn hashes_match_the_reference(text: &str) -> Result<(), TestCaseError> {
+        let mut fused = Vec::new();
+        Normalizer::new().token_hashes(text, &mut fused);
+        let expected: Vec<u64> = reference_tokens(text)
+            .iter()
+            .map(|token| xxh3_64(token.as_bytes()))
+            .collect();
+        prop_assert_eq!(fused, expected, "{:?}", text);
+        Ok(())
+    }
+
+    #[test]
+    fn ascii_token_hash_is_xxh3_of_the_lowercased_run() {
+        // Every length through the three short-input functions and past them,
+        // in lower case, upper case, digits and mixtures, at every offset of a
+        // longer text (the run is read where it lies).
+        let alphabet = b"aZ0bY9cX8dW7eV6fU5gT4hS3iR2jQ1kP";
+        let text: Vec<u8> = (0..200).map(|i| alphabet[(i * 7 + i / 5) % 32]).collect();
+        for len in 1..=40 {
+            for start in 0..text.len() - len {
+                let run = &text[start..start + len];
+                assert_eq!(
+                    ascii_token_hash(run),
+                    xxh3_64(&run.to_ascii_lowercase()),
+                    "{:?}",
+                    std::str::from_utf8(run)
+                );
+            }
+        }
+    }
+
     #[test]
     fn english_is_lowercased_and_punctuation_dropped() {
         assert_eq!(
@@ -683,13 +965,15 @@ mod tests {
         #[test]
         fn ascii_fast_path_matches_the_reference(text in "[ -~\\t\\n]{0,80}") {
             prop_assert_eq!(fast(&text), reference_tokens(&text));
+            hashes_match_the_reference(&text)?;
         }
 
         #[test]
         fn runs_across_block_boundaries_match_the_reference(
-            text in "([a-zA-Z]{1,90}|[ ,.\\n]{1,3}|[’“é王]){0,12}"
+            text in "([a-zA-Z0-9]{1,90}|[ ,.\\n]{1,3}|[’“é王]){0,12}"
         ) {
             prop_assert_eq!(fast(&text), reference_tokens(&text));
+            hashes_match_the_reference(&text)?;
         }
 
         #[test]
@@ -738,6 +1022,7 @@ mod tests {
             text in "([a-zA-Z0-9 ,.'\"!?-]|[éÉßüÜ]|[\u{301}\u{308}\u{338}]|[王毅访问]|[ぁ-ゔ]|[ァ-ヺ]|[’“”—–…‗‾\u{a0}«»·]|[\u{2010}-\u{2060}]|[\u{3000}-\u{3012}]|[ＡＢ１]|[ﬁﬂ]|[Ωω]|[가-각]){0,40}"
         ) {
             prop_assert_eq!(fast(&text), reference_tokens(&text));
+            hashes_match_the_reference(&text)?;
         }
     }
 }

@@ -1420,7 +1420,8 @@ pub struct FloorStats {
 pub enum Depth {
     /// Read the input and parse each record.
     ReadParse,
-    /// And split the text into normalized tokens.
+    /// And split the text into normalized tokens, hashing each (the tokenizer
+    /// gives token hashes: see [`Normalizer::token_hashes`]).
     Normalize,
     /// And hash each shingle once (the floor).
     Shingle,
@@ -1472,12 +1473,10 @@ pub fn depth_pass(inputs: &Inputs, config: &Config, depth: Depth) -> Result<Floo
                     match depth {
                         Depth::ReadParse => (1, 0, text.len() as u64),
                         Depth::Normalize => {
-                            let (mut tokens, mut sum) = (0u64, 0u64);
-                            normalizer.tokens(text, |token| {
-                                tokens += 1;
-                                sum = sum.wrapping_add(token.len() as u64);
-                            });
-                            (1, tokens, sum)
+                            hashes.clear();
+                            normalizer.token_hashes(text, hashes);
+                            let sum = hashes.iter().fold(0u64, |acc, &h| acc.wrapping_add(h));
+                            (1, hashes.len() as u64, sum)
                         }
                         Depth::Shingle | Depth::Signature => {
                             hashes.clear();

@@ -18,7 +18,7 @@
 //! `minhash.rs`) uses this hash as its random permutation.
 
 use crate::normalize::Normalizer;
-use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The polynomial's base: odd, with well-spread bits (the golden-ratio constant).
 const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -113,8 +113,7 @@ impl Shingler {
         let hashes = &mut self.token_hashes;
         hashes.clear();
         for piece in pieces {
-            self.normalizer
-                .tokens(piece, |token| hashes.push(xxh3_64(token.as_bytes())));
+            self.normalizer.token_hashes(piece, hashes);
         }
         let size = self.config.size.min(hashes.len());
         if size > 0 {
