@@ -167,6 +167,9 @@ pub fn write_cluster_lines(
     out: &mut dyn Write,
     name: &str,
 ) -> Result<()> {
+    // Each line is serialized into this buffer and written in one call:
+    // serde_json writing straight into `out` made a dynamic call per token.
+    let mut buffer = Vec::with_capacity(256);
     for (index, record) in run.records.iter().enumerate() {
         let status = run.status(index);
         let (copy_cluster, duplicate_of, similarity) = match (status, record.doc) {
@@ -196,10 +199,22 @@ pub fn write_cluster_lines(
             similarity,
             reason: reject_message(run, inputs, index),
         };
-        serde_json::to_writer(&mut *out, &line).map_err(|e| Error::io(name, e.into()))?;
-        out.write_all(b"\n").map_err(io_error(name))?;
+        write_json_line(&line, &mut buffer, out, name)?;
     }
     Ok(())
+}
+
+/// Writes `value` as one JSON line, serialized into `buffer` first.
+fn write_json_line(
+    value: &impl Serialize,
+    buffer: &mut Vec<u8>,
+    out: &mut dyn Write,
+    name: &str,
+) -> Result<()> {
+    buffer.clear();
+    serde_json::to_writer(&mut *buffer, value).map_err(|e| Error::io(name, e.into()))?;
+    buffer.push(b'\n');
+    out.write_all(buffer).map_err(io_error(name))
 }
 
 #[derive(Serialize)]
@@ -218,6 +233,7 @@ pub fn write_duplicates(
     out: &mut dyn Write,
     name: &str,
 ) -> Result<()> {
+    let mut buffer = Vec::with_capacity(256);
     for (index, record) in run.records.iter().enumerate() {
         let (Status::Duplicate, Some(doc)) = (run.status(index), record.doc) else {
             continue;
@@ -230,8 +246,7 @@ pub fn write_duplicates(
             copy_cluster: cluster_id(run.doc_id(kept)),
             location: location_text(inputs, record.file, record.line),
         };
-        serde_json::to_writer(&mut *out, &line).map_err(|e| Error::io(name, e.into()))?;
-        out.write_all(b"\n").map_err(io_error(name))?;
+        write_json_line(&line, &mut buffer, out, name)?;
     }
     Ok(())
 }
@@ -261,6 +276,7 @@ pub fn write_rejected(
     out: &mut dyn Write,
     name: &str,
 ) -> Result<()> {
+    let mut buffer = Vec::with_capacity(256);
     for (index, record) in run.records.iter().enumerate() {
         let Some(reason) = run.reason(index) else {
             continue;
@@ -273,8 +289,7 @@ pub fn write_rejected(
             code: reason.code(),
             reason: reject_message(run, inputs, index).unwrap_or_default(),
         };
-        serde_json::to_writer(&mut *out, &line).map_err(|e| Error::io(name, e.into()))?;
-        out.write_all(b"\n").map_err(io_error(name))?;
+        write_json_line(&line, &mut buffer, out, name)?;
     }
     Ok(())
 }
