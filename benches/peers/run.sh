@@ -2,7 +2,7 @@
 # Compare storyhash with datasketch, rensa and gaoya on one labelled JSONL dump.
 #
 #   benches/peers/run.sh DUMP [--threads 2] [--tools storyhash,datasketch,rensa,gaoya]
-#                             [--json FILE] [--no-build] [other peers.py options]
+#                             [--repeat N] [--json FILE] [--no-build] [other peers.py options]
 #
 # Creates benches/peers/.venv on first use (python3 -m venv) with the pinned peers,
 # builds storyhash in release mode (skip with --no-build), then runs peers.py, which
