@@ -12,6 +12,7 @@ use storyhash::lsh::band_key;
 use storyhash::minhash::{MinHashConfig, MinHasher, Scheme};
 use storyhash::normalize::{Normalizer, word_count_up_to};
 use storyhash::shingle::{ShingleConfig, Shingler};
+use xxhash_rust::xxh3::xxh3_64;
 
 const SEED_ARTICLE: &str = include_str!("../fixtures/seeds/000_a4f892332a79ddcc.txt");
 
@@ -45,6 +46,30 @@ fn tokenize(c: &mut Criterion) {
             let mut count = 0usize;
             normalizer.tokens(SEED_ARTICLE, |token| count += token.len());
             black_box(count)
+        })
+    });
+    // What the shingler uses: each token's xxh3 hash, ASCII runs hashed in
+    // place; against `tokens` followed by hashing each token.
+    group.bench_function("basil_50_articles_token_hashes", |b| {
+        let mut normalizer = Normalizer::new();
+        let mut hashes = Vec::new();
+        b.iter(|| {
+            for text in &texts {
+                hashes.clear();
+                normalizer.token_hashes(text, &mut hashes);
+            }
+            black_box(hashes.len())
+        })
+    });
+    group.bench_function("basil_50_articles_tokens_then_xxh3", |b| {
+        let mut normalizer = Normalizer::new();
+        let mut hashes = Vec::new();
+        b.iter(|| {
+            for text in &texts {
+                hashes.clear();
+                normalizer.tokens(text, |token| hashes.push(xxh3_64(token.as_bytes())));
+            }
+            black_box(hashes.len())
         })
     });
     group.finish();
