@@ -12,10 +12,13 @@
 //!
 //! [`reference_tokens`] is that definition written plainly. [`Normalizer`] gives the
 //! same tokens faster: it cuts the text at ASCII spaces and punctuation (which step 3
-//! turns into spaces anyway, and across which UAX #29 never joins a word) and takes
-//! an ASCII chunk (nearly all of English news) through a byte loop, sending only the
-//! chunks holding non-ASCII characters through NFKC and the UAX #29 segmenter. The
-//! tests check the two against each other on random ASCII and mixed-script text.
+//! turns into spaces anyway, and across which UAX #29 never joins a word), finds
+//! the runs between them 64 bytes at a time with SSE2 masks, and lower-cases a run
+//! of ASCII letters and digits (nearly all of English news) directly, sending only
+//! the runs holding non-ASCII characters through NFKC and the UAX #29 segmenter.
+//! [`Normalizer::token_hashes`] gives each token's xxh3 hash instead, hashing ASCII
+//! runs where they lie. The tests check all three against each other on random
+//! ASCII and mixed-script text.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -367,9 +370,8 @@ fn ascii_token_hash(run: &[u8]) -> u64 {
     const LOWER_32: u32 = 0x2020_2020;
     const LOWER_64: u64 = 0x2020_2020_2020_2020;
     let len = run.len();
-    if len == 0 {
-        xxh3_64(run)
-    } else if len <= 3 {
+    debug_assert!(len > 0, "runs are never empty");
+    if len <= 3 {
         let combo = (u32::from(run[0] | 0x20) << 16)
             | (u32::from(run[len >> 1] | 0x20) << 24)
             | u32::from(run[len - 1] | 0x20)
@@ -399,10 +401,18 @@ fn ascii_token_hash(run: &[u8]) -> u64 {
 #[cold]
 #[inline(never)]
 fn long_ascii_token_hash(run: &[u8]) -> u64 {
-    if run.iter().any(u8::is_ascii_uppercase) {
-        xxh3_64(&run.to_ascii_lowercase())
-    } else {
-        xxh3_64(run)
+    if !run.iter().any(u8::is_ascii_uppercase) {
+        return xxh3_64(run);
+    }
+    let mut lower = [0u8; 64];
+    match lower.get_mut(..run.len()) {
+        Some(lower) => {
+            for (to, from) in lower.iter_mut().zip(run) {
+                *to = from | 0x20;
+            }
+            xxh3_64(lower)
+        }
+        None => xxh3_64(&run.to_ascii_lowercase()),
     }
 }
 
@@ -819,13 +829,13 @@ mod tests {
 
     #[test]
     fn ascii_token_hash_is_xxh3_of_the_lowercased_run() {
-        // Every length through the three short-input functions and past them,
-        // in lower case, upper case, digits and mixtures, at every offset of a
-        // longer text (the run is read where it lies).
+        // Every length through the three short-input functions and past them
+        // (and past the 64-byte buffer of long runs), in lower case, upper
+        // case, digits and mixtures, at every offset of a 200-byte text.
         let alphabet = b"aZ0bY9cX8dW7eV6fU5gT4hS3iR2jQ1kP";
         let text: Vec<u8> = (0..200).map(|i| alphabet[(i * 7 + i / 5) % 32]).collect();
-        for len in 1..=40 {
-            for start in 0..text.len() - len {
+        for len in (1..=40).chain([63, 64, 65, 100]) {
+            for start in 0..=text.len() - len {
                 let run = &text[start..start + len];
                 assert_eq!(
                     ascii_token_hash(run),
