@@ -58,7 +58,7 @@ impl Default for MinHashConfig {
 }
 
 /// Computes signatures; cheap to share between threads (read-only).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MinHasher {
     config: MinHashConfig,
     multipliers: Vec<u64>,
@@ -75,9 +75,31 @@ pub struct MinHasher {
 /// probability 1 - (3/4)^32 = 99.99%; further probes are hashed as before.
 const TABLED_PROBES: usize = 32;
 
+impl std::fmt::Debug for MinHasher {
+    // The configuration and table sizes, not the tables (thousands of numbers
+    // that say nothing a reader of a debug print wants).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MinHasher")
+            .field("config", &self.config)
+            .field("permutations", &self.multipliers.len())
+            .field("tabled_probes", &self.probes.len())
+            .finish()
+    }
+}
+
 impl MinHasher {
     /// Builds the hash functions for a configuration.
+    ///
+    /// # Panics
+    ///
+    /// With one-permutation hashing and more than [`MAX_HASHES`] bins (the
+    /// command line refuses such a `--num-hashes` before this point).
     pub fn new(config: MinHashConfig) -> Self {
+        assert!(
+            config.scheme != Scheme::OnePermutation || config.num_hashes <= MAX_HASHES,
+            "one-permutation hashing supports at most {MAX_HASHES} bins, not {}",
+            config.num_hashes
+        );
         let mut state = config.seed ^ 0x005e_ed0f_5709_4a54;
         let mut next = || splitmix64(&mut state);
         let (multipliers, increments) = match config.scheme {
@@ -91,7 +113,7 @@ impl MinHasher {
             probes: Vec::new(),
         };
         let bins = hasher.config.num_hashes;
-        if hasher.config.scheme == Scheme::OnePermutation && bins <= MAX_HASHES {
+        if hasher.config.scheme == Scheme::OnePermutation {
             hasher.probes = (0..bins)
                 .flat_map(|bin| (0..TABLED_PROBES as u64).map(move |attempt| (bin, attempt)))
                 .map(|(bin, attempt)| hasher.probe_source(bin, attempt, bins) as u16)
@@ -485,6 +507,29 @@ mod tests {
                 assert_eq!(got, expected, "{bins} bins, {size} shingles");
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "at most 1024 bins")]
+    fn too_many_bins_are_refused_when_built() {
+        MinHasher::new(MinHashConfig {
+            num_hashes: MAX_HASHES + 1,
+            ..MinHashConfig::default()
+        });
+    }
+
+    #[test]
+    fn classic_hashing_is_not_limited_to_the_bins_of_a_table() {
+        let hasher = MinHasher::new(MinHashConfig {
+            num_hashes: MAX_HASHES + 1,
+            scheme: Scheme::Classic,
+            ..MinHashConfig::default()
+        });
+        let mut signature = vec![0u32; MAX_HASHES + 1];
+        hasher.sign(&[1, 2, 3], &mut signature);
+        assert!(signature.iter().all(|&value| value != EMPTY));
+        // Debug shows sizes, not the tables.
+        assert!(format!("{hasher:?}").len() < 400);
     }
 
     #[test]
