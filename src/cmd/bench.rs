@@ -105,7 +105,8 @@ fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     let kilobytes: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kilobytes / 1024.0)
+    // `VmHWM` is in KiB; MB here are 10^6 bytes, as in the MB/s columns.
+    Some(kilobytes * 1024.0 / 1e6)
 }
 
 /// Runs the measurements and prints them.
