@@ -64,7 +64,10 @@ impl Normalizer {
     /// The runs are read off the block masks as in `for_each_run`, but
     /// paired directly: within a block the k-th run start left after closing
     /// the run carried in pairs with the k-th run end, and a block without
-    /// non-ASCII bytes (nearly all) needs no per-run check of them.
+    /// non-ASCII bytes (nearly all) needs no per-run check of them. (Reading
+    /// the runs through `for_each_run` rewritten this way, for both callers,
+    /// took 0.34 s against 0.33 for this stage on 200 MB at one thread, and
+    /// `tokens` needs the capitals this loop does not track.)
     pub fn token_hashes(&mut self, text: &str, out: &mut Vec<u64>) {
         let bytes = text.as_bytes();
         // The run open at the end of the previous block: its start, and
@@ -361,8 +364,9 @@ impl Iterator for RunBlocks<'_> {
 /// the first and last 8 bytes; they are applied here to those words with bit 5
 /// of every byte set, which lower-cases `A-Z` and keeps `a-z` and `0-9`. The
 /// `FLIP_*` constants are the default secret's words XORed as each function
-/// does. Longer runs are lower-cased into a buffer and hashed by the crate.
-/// A test checks this against `xxh3_64` for every length up to 40.
+/// does. Longer runs are lower-cased on the stack and hashed by the crate.
+/// A test checks this against `xxh3_64` for lengths 1 to 40, 63 to 65 and
+/// 100 at every offset of a text.
 #[inline(always)]
 fn ascii_token_hash(run: &[u8]) -> u64 {
     const FLIP_1TO3: u64 = 0x8727_5a9b;

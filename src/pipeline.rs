@@ -766,7 +766,7 @@ impl Pipeline {
     ///
     /// Band keys are the low 32 bits of the 64-bit band keys, computed in the
     /// sign pass: reading each band's values out of the signatures here cost a
-    /// cache miss per document and band (42 strided passes over 512-byte
+    /// cache miss per document and band (42 strided passes over the
     /// signatures), the largest part of this stage on 1 GB. Two different
     /// bands collide in 32 bits with probability 2^-32 per pair: among 10 M
     /// documents about 12,000 extra candidates per band, each verified by the
