@@ -26,7 +26,7 @@
 //! text instead, so a document made only of short lines is still compared.
 //! The counts of dropped lines go to the report.
 
-use crate::normalize::{scan_line, word_count_up_to};
+use crate::normalize::{for_each_line, has_wide_lead, word_count_up_to};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -238,10 +238,10 @@ fn push_lines(text: &str, config: &BoilerplateConfig, out: &mut Vec<Line>) -> us
     let mut short_lines = 0;
     let mut previous_end = 0;
     let mut line_start = 0;
-    loop {
-        // The line found and counted in one sweep (`scan_line`), then trimmed.
-        let scan = scan_line(bytes, line_start, limit);
-        let (line, plain) = trim_plain(&text[line_start..scan.end]);
+    // The lines found and their runs counted in one sweep of the text.
+    for_each_line(bytes, |line_end, runs| {
+        let (line, plain) = trim_plain(&text[line_start..line_end]);
+        line_start = line_end + 1;
         let start = line.as_ptr() as usize - text.as_ptr() as usize;
         // Read here, while the text is in cache from parsing: the same
         // check on the kept lines when signing, a batch later, missed the
@@ -251,14 +251,14 @@ fn push_lines(text: &str, config: &BoilerplateConfig, out: &mut Vec<Line>) -> us
             .is_some_and(|gap| gap.iter().all(u8::is_ascii_whitespace));
         previous_end = start + line.len();
         // An ASCII trim drops only bytes at or below the space, which neither
-        // start nor join words, so the untrimmed line's count stands; a line
-        // trimmed of other whitespace, or with wide-script characters while
-        // its count was still within the limit, is counted again by the full
-        // rule (past the limit, every run is at least one word either way).
+        // start nor join runs, so the untrimmed line's runs are its words
+        // unless it has wide-script characters within the limit (past it,
+        // every run is at least one word either way); a line trimmed of
+        // other whitespace is counted again by the full rule too.
         let words = if line.is_empty() {
             0
-        } else if plain && (!scan.wide || scan.words > limit) {
-            scan.words
+        } else if plain && (runs > limit || !has_wide_lead(line.as_bytes())) {
+            runs
         } else {
             word_count_up_to(line, limit)
         };
@@ -272,11 +272,8 @@ fn push_lines(text: &str, config: &BoilerplateConfig, out: &mut Vec<Line>) -> us
             sentence_like: is_sentence_like(line, words),
             joins_previous,
         });
-        if scan.end == text.len() {
-            return short_lines;
-        }
-        line_start = scan.end + 1;
-    }
+    });
+    short_lines
 }
 
 /// A document's line table, read where it is kept (a [`LineTable`] or a
@@ -530,10 +527,14 @@ const SENTENCE_WORDS: usize = 20;
 /// Whether a line of `words` words (counted up to at least
 /// [`SENTENCE_WORDS`]) reads like a sentence of an article body.
 fn is_sentence_like(line: &str, words: usize) -> bool {
-    let ends_sentence = line
-        .trim_end_matches(['"', '\'', '”', '’', '»', ')', ']', '*'])
-        .ends_with(['.', '!', '?', '。', '！', '？', '…', ':', ';']);
-    (ends_sentence && words >= 6) || words >= SENTENCE_WORDS
+    // The count first: most lines are paragraphs past SENTENCE_WORDS or
+    // headings under six words, and the punctuation test decodes characters
+    // from the end against seventeen patterns.
+    let ends_sentence = || {
+        line.trim_end_matches(['"', '\'', '”', '’', '»', ')', ']', '*'])
+            .ends_with(['.', '!', '?', '。', '！', '？', '…', ':', ';'])
+    };
+    words >= SENTENCE_WORDS || (words >= 6 && ends_sentence())
 }
 
 /// Pushes the byte ranges (in `text`) of the lines to shingle and
