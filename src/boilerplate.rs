@@ -92,20 +92,23 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// `str::trim`. ASCII whitespace is Unicode whitespace except that `trim_ascii`
-/// keeps U+000B; so when what `trim_ascii` leaves starts and ends with another
-/// ASCII byte, `str::trim` would stop at the same places.
+/// keeps U+000B; so when what `trim_ascii` leaves starts and ends with a
+/// character that is not whitespace, `str::trim` would stop at the same places.
 #[cfg(test)]
 fn trim(line: &str) -> &str {
     trim_plain(line).0
 }
 
 /// [`trim`], and whether the ASCII trim was the Unicode one (it dropped only
-/// ASCII whitespace).
+/// ASCII whitespace). Only the two end characters are looked at: a line that
+/// ends in a closing quote (U+201D) or an ellipsis is plain too, and its
+/// words need not be counted again (that recount was 0.6% of the copy tier,
+/// perf, 1 GB, one thread).
 fn trim_plain(line: &str) -> (&str, bool) {
     let trimmed = line.trim_ascii();
-    let plain = |byte: Option<&u8>| byte.is_none_or(|&b| b < 0x80 && b != 0x0B);
-    let bytes = trimmed.as_bytes();
-    if plain(bytes.first()) && plain(bytes.last()) {
+    let space = |end: Option<char>| end.is_some_and(char::is_whitespace);
+    let mut chars = trimmed.chars();
+    if !space(chars.next()) && !space(chars.next_back()) {
         (trimmed, true)
     } else {
         (line.trim(), false)
@@ -881,6 +884,10 @@ mod tests {
             // by a space: one run of bytes more than the trimmed line has.
             "\u{2003} Menu item here",
             "Menu item here \u{A0}",
+            // Ends that are not ASCII and not whitespace: plain lines.
+            "“He said the talks went well and would go on,”",
+            "and then the lights went out…",
+            "Menu\u{2028}",
         ];
         let mut state = 11u64;
         for round in 0..3_000 {
