@@ -317,7 +317,7 @@ impl LineView<'_> {
         recurring: &RecurringLines,
         out: &mut Vec<Range<usize>>,
     ) -> DroppedLines {
-        self.kept_ranges(text, recurring, false, out)
+        self.kept_ranges(text, recurring, false, out, None)
     }
 
     /// As [`LineView::kept`], but kept lines with only ASCII whitespace
@@ -331,7 +331,26 @@ impl LineView<'_> {
         recurring: &RecurringLines,
         out: &mut Vec<Range<usize>>,
     ) -> DroppedLines {
-        self.kept_ranges(text, recurring, true, out)
+        self.kept_ranges(text, recurring, true, out, None)
+    }
+
+    /// As [`LineView::kept_pieces`], and pushes to `undecided`, for each
+    /// occurrence of a short line not in `recurring` (in line order): its
+    /// hash, and whether it was kept. A line that was dropped at an edge
+    /// stays dropped if it later turns out to recur, so only a kept one can
+    /// change the document's shingles. When the caller shingles the whole
+    /// text instead (no word was kept), every line counts as kept. Each short
+    /// line is looked up once here (apart from the few at the end that the
+    /// edge walk reads twice); choosing the pieces and then listing these
+    /// lines looked each up two or three times.
+    pub fn kept_pieces_and_undecided(
+        &self,
+        text: &str,
+        recurring: &RecurringLines,
+        out: &mut Vec<Range<usize>>,
+        undecided: &mut Vec<(u64, bool)>,
+    ) -> DroppedLines {
+        self.kept_ranges(text, recurring, true, out, Some(undecided))
     }
 
     fn kept_ranges(
@@ -340,40 +359,62 @@ impl LineView<'_> {
         recurring: &RecurringLines,
         join: bool,
         out: &mut Vec<Range<usize>>,
+        mut undecided: Option<&mut Vec<(u64, bool)>>,
     ) -> DroppedLines {
         let mut dropped = DroppedLines::default();
         if !self.enabled {
             out.push(0..text.len());
             return dropped;
         }
-        let all = self.lines;
-        let is_edge_noise =
-            |line: &Line| Self::is_recurring(line, recurring) || !line.sentence_like;
-        let Some(first) = all.iter().position(|line| !is_edge_noise(line)) else {
-            for line in all {
-                if Self::is_recurring(line, recurring) {
-                    dropped.recurring += 1;
-                } else if line.end > line.start {
-                    dropped.edge += 1;
-                }
+        if let Some(list) = undecided.as_deref_mut() {
+            list.reserve(self.short_lines);
+        }
+        // Notes a line that is not recurring as undecided when it is short.
+        let mut note = |line: &Line, kept: bool| {
+            if let (true, Some(list)) = (line.short, undecided.as_deref_mut()) {
+                list.push((line.hash, kept));
             }
-            return dropped;
         };
-        let last = all
+        // A dropped line counts as recurring or, when it is not blank, as
+        // edge noise.
+        let count_dropped = |line: &Line, recurs: bool, dropped: &mut DroppedLines| {
+            if recurs {
+                dropped.recurring += 1;
+            } else if line.end > line.start {
+                dropped.edge += 1;
+            }
+        };
+        let all = self.lines;
+        // From the start: edge noise (recurring, or not like a sentence) is
+        // dropped up to the first line that is neither.
+        let mut first = all.len();
+        for (index, line) in all.iter().enumerate() {
+            let recurs = Self::is_recurring(line, recurring);
+            if !recurs && line.sentence_like {
+                first = index;
+                break;
+            }
+            if !recurs {
+                note(line, false);
+            }
+            count_dropped(line, recurs, &mut dropped);
+        }
+        if first == all.len() {
+            return dropped;
+        }
+        // From the end, likewise (the first kept line stops it at the latest).
+        let last = all[first..]
             .iter()
-            .rposition(|line| !is_edge_noise(line))
-            .unwrap_or(first);
+            .rposition(|line| line.sentence_like && !Self::is_recurring(line, recurring))
+            .map_or(first, |offset| first + offset);
         // Whether the last range pushed can grow over the lines since.
         let mut joinable = false;
-        for (index, line) in all.iter().enumerate() {
+        for line in &all[first..=last] {
             if Self::is_recurring(line, recurring) {
                 dropped.recurring += 1;
                 joinable = false;
-            } else if index < first || index > last {
-                if line.end > line.start {
-                    dropped.edge += 1;
-                }
             } else if line.end > line.start {
+                note(line, true);
                 match out.last_mut() {
                     Some(previous) if join && joinable && line.joins_previous => {
                         previous.end = line.end;
@@ -385,37 +426,14 @@ impl LineView<'_> {
                 joinable &= line.joins_previous;
             }
         }
-        dropped
-    }
-
-    /// For each occurrence of a short line whose hash is not in `known`: its
-    /// hash, and whether it was shingled (it lies in a range of `kept`, the
-    /// output of [`LineView::kept`] or [`LineView::kept_pieces`], or
-    /// `all_kept` when the whole text was shingled). A
-    /// line that was dropped at an edge stays dropped if it later turns out to
-    /// recur, so only a kept one can change the document's shingles.
-    pub fn undecided(
-        &self,
-        known: &RecurringLines,
-        kept: &[Range<usize>],
-        all_kept: bool,
-        out: &mut Vec<(u64, bool)>,
-    ) {
-        out.reserve(self.short_lines);
-        let mut next_kept = 0;
-        for line in self.lines.iter().filter(|line| line.short) {
-            if known.contains_hash(line.hash) {
-                continue;
+        for line in &all[last + 1..] {
+            let recurs = Self::is_recurring(line, recurring);
+            if !recurs {
+                note(line, false);
             }
-            while next_kept < kept.len() && kept[next_kept].end < line.end {
-                next_kept += 1;
-            }
-            let is_kept = all_kept
-                || kept
-                    .get(next_kept)
-                    .is_some_and(|range| range.start <= line.start);
-            out.push((line.hash, is_kept));
+            count_dropped(line, recurs, &mut dropped);
         }
+        dropped
     }
 }
 
@@ -843,14 +861,12 @@ mod tests {
                 shared.short_hashes(&mut b);
                 assert_eq!(a, b, "{text:?}");
                 let (mut a, mut b) = (Vec::new(), Vec::new());
+                let (mut c, mut d) = (Vec::new(), Vec::new());
                 assert_eq!(
-                    own.kept_pieces(text, &known, &mut a),
-                    shared.kept_pieces(text, &known, &mut b)
+                    own.kept_pieces_and_undecided(text, &known, &mut a, &mut c),
+                    shared.kept_pieces_and_undecided(text, &known, &mut b, &mut d)
                 );
                 assert_eq!(a, b, "{text:?}");
-                let (mut c, mut d) = (Vec::new(), Vec::new());
-                own.undecided(&known, &a, false, &mut c);
-                shared.undecided(&known, &b, false, &mut d);
                 assert_eq!(c, d, "{text:?}");
             }
         }
@@ -933,6 +949,12 @@ mod tests {
                     (expected_dropped, &reference_joined(&text, &expected_kept)),
                     "{text:?}"
                 );
+                // The pieces again, with the undecided lines; when the whole
+                // text is shingled instead, every one counts as kept.
+                let (mut again, mut got) = (Vec::new(), Vec::new());
+                let again_dropped =
+                    table.kept_pieces_and_undecided(&text, &known, &mut again, &mut got);
+                assert_eq!((again_dropped, &again), (pieces_dropped, &pieces));
                 for all_kept in [false, true] {
                     let mut expected = Vec::new();
                     reference_undecided_lines(
@@ -943,11 +965,10 @@ mod tests {
                         all_kept,
                         &mut expected,
                     );
-                    for kept in [&got_kept, &pieces] {
-                        let mut got = Vec::new();
-                        table.undecided(&known, kept, all_kept, &mut got);
-                        assert_eq!(got, expected, "{text:?}");
+                    if all_kept {
+                        got.iter_mut().for_each(|(_, kept)| *kept = true);
                     }
+                    assert_eq!(got, expected, "{text:?}");
                 }
             }
         }

@@ -512,9 +512,8 @@ impl Pipeline {
                 text,
                 LineTable::new(text, &self.config.boilerplate).view(),
                 recurring,
-                &mut buffers.shingler,
-                &mut buffers.lines,
-                &mut buffers.shingles,
+                &mut buffers,
+                false,
             );
             let mut signature = vec![0u32; self.hasher.num_hashes()];
             self.hasher.sign(&buffers.shingles, &mut signature);
@@ -716,19 +715,9 @@ impl Pipeline {
         slot: &mut [u32],
         keys: &mut [u32],
     ) -> SignedDocument {
-        let dropped = self.shingle_document(
-            text,
-            table,
-            known,
-            &mut buffers.shingler,
-            &mut buffers.lines,
-            &mut buffers.shingles,
-        );
+        let dropped = self.shingle_document(text, table, known, buffers, true);
         self.hasher.sign(&buffers.shingles, slot);
         lsh::band_keys(slot, self.lsh_params.rows_per_band, keys);
-        buffers.undecided.clear();
-        let whole_text = buffers.lines.len() == 1 && buffers.lines[0] == (0..text.len());
-        table.undecided(known, &buffers.lines, whole_text, &mut buffers.undecided);
         SignedDocument {
             size: buffers.shingles.len().min(u32::MAX as usize) as u32,
             dropped,
@@ -736,19 +725,32 @@ impl Pipeline {
     }
 
     /// Shingles a document's kept lines (or, when the boilerplate rules leave no
-    /// word, its whole text).
+    /// word, its whole text) into `buffers.shingles`, the pieces shingled in
+    /// `buffers.lines`; with `note_undecided`, also lists its short lines not
+    /// yet known to recur in `buffers.undecided` (see
+    /// [`LineView::kept_pieces_and_undecided`]).
     fn shingle_document(
         &self,
         text: &str,
         table: LineView,
         recurring: &RecurringLines,
-        shingler: &mut Shingler,
-        lines: &mut Vec<std::ops::Range<usize>>,
-        shingles: &mut Vec<u64>,
+        buffers: &mut SignBuffers,
+        note_undecided: bool,
     ) -> DroppedLines {
+        let SignBuffers {
+            shingler,
+            lines,
+            shingles,
+            undecided,
+        } = buffers;
         lines.clear();
         shingles.clear();
-        let dropped = table.kept_pieces(text, recurring, lines);
+        undecided.clear();
+        let dropped = if note_undecided {
+            table.kept_pieces_and_undecided(text, recurring, lines, undecided)
+        } else {
+            table.kept_pieces(text, recurring, lines)
+        };
         shingler.shingles(
             lines.iter().filter_map(|range| text.get(range.clone())),
             shingles,
@@ -757,6 +759,8 @@ impl Pipeline {
             shingler.shingles([text], shingles);
             lines.clear();
             lines.push(0..text.len());
+            // The whole text is shingled: every line in it was kept.
+            undecided.iter_mut().for_each(|(_, kept)| *kept = true);
             return DroppedLines::default();
         }
         dropped
@@ -876,16 +880,15 @@ impl Pipeline {
         }
         progress.stage("verify", inputs.total_bytes_if_uncompressed());
         let found = self.map_documents(inputs, &scan.records, &wanted, progress, |text| {
-            let mut shingler = Shingler::new(self.config.shingle.clone());
-            let (mut shingles, mut lines) = (Vec::new(), Vec::new());
+            let mut buffers = SignBuffers::new(&self.config);
             self.shingle_document(
                 text,
                 LineTable::new(text, &self.config.boilerplate).view(),
                 &scan.recurring,
-                &mut shingler,
-                &mut lines,
-                &mut shingles,
+                &mut buffers,
+                false,
             );
+            let mut shingles = buffers.shingles;
             shingles.sort_unstable();
             shingles.dedup();
             shingles

@@ -179,3 +179,42 @@ fn fix_up_rereads_a_text_file_after_its_byte_order_mark() {
         format!("{:?}", outcome(&whole))
     );
 }
+
+#[test]
+fn a_document_shingled_whole_is_signed_again_when_its_lines_turn_out_to_recur() {
+    // The first document is only site furniture: no line is kept, so its
+    // whole text is shingled, and its lines are not yet known to recur when
+    // it is signed (one record a batch). They recur later; the document
+    // counts as having kept them (its shingles held them), so it is signed
+    // again and its dropped-line counts are not moved from edge to recurring.
+    let furniture = "Menu\nShare this";
+    let bodies = [
+        "The ferry timetable changes on Monday for the summer season.\nThe harbour office said more boats would run at weekends.",
+        "Fishermen asked the ministry for help with the cost of fuel.\nThe ministry said it would answer before the end of the month.",
+        "The museum will reopen in May with a larger gallery.\nIts director said the works had cost less than planned.",
+    ];
+    let mut lines = vec![format!(
+        "{{\"id\":\"furniture\",\"text\":{}}}",
+        serde_json::json!(furniture)
+    )];
+    for (index, body) in bodies.iter().enumerate() {
+        let text = format!("Menu\n{body}\nShare this");
+        lines.push(format!(
+            "{{\"id\":\"doc-{index}\",\"text\":{}}}",
+            serde_json::json!(text)
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("input.jsonl");
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    let small = run_in_batches(&path, 1);
+    let whole = run_in_batches(&path, 64 << 20);
+    assert!(
+        small.fixed_up > 0,
+        "the furniture page must be signed again"
+    );
+    assert_eq!(
+        format!("{:?}", outcome(&small)),
+        format!("{:?}", outcome(&whole))
+    );
+}
