@@ -424,9 +424,96 @@ pub fn representative_pairs<E: BucketEntry>(
     }
 }
 
+/// The distinct pairs of all `lists`, sorted. Copies share a bucket in many
+/// bands, so the lists repeat most pairs (on 1 GB of `synth`, 1,442,805 pairs
+/// from 42 bands, 64,765 distinct): each goes into an open-addressing set
+/// sized by the distinct pairs (a few MiB at most, in cache), and only those
+/// are sorted. Concatenating the lists, sorting them all and removing the
+/// repeats took 31 ms at one thread (5 to concatenate, 26 to sort).
+pub fn distinct_pairs(lists: &[Vec<(u32, u32)>]) -> Vec<(u32, u32)> {
+    // Slot 0 marks an empty slot; the pair (0, 0), packed as 0, is kept apart.
+    let mut slots = vec![0u64; 1 << 10];
+    let (mut len, mut has_zero) = (0usize, false);
+    for &(a, b) in lists.iter().flatten() {
+        let packed = (u64::from(a) << 32) | u64::from(b);
+        if packed == 0 {
+            has_zero = true;
+            continue;
+        }
+        if (len + 1) * 2 > slots.len() {
+            let grown = vec![0u64; slots.len() * 2];
+            let old = std::mem::replace(&mut slots, grown);
+            for value in old.into_iter().filter(|&value| value != 0) {
+                insert_packed(&mut slots, value);
+            }
+        }
+        len += usize::from(insert_packed(&mut slots, packed));
+    }
+    let mut pairs: Vec<(u32, u32)> = slots
+        .into_iter()
+        .filter(|&value| value != 0)
+        .chain(has_zero.then_some(0))
+        .map(|value| ((value >> 32) as u32, value as u32))
+        .collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+/// Puts a non-zero `value` in the set `slots` (a power of two of them, at
+/// least one empty); returns whether it was new.
+fn insert_packed(slots: &mut [u64], value: u64) -> bool {
+    let mask = slots.len() - 1;
+    // Fibonacci hashing: a packed pair's bits are not spread, their product
+    // with the golden ratio's is, in its top bits.
+    let mut slot = (value.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask;
+    loop {
+        match slots[slot] {
+            0 => {
+                slots[slot] = value;
+                return true;
+            }
+            existing if existing == value => return false,
+            _ => slot = (slot + 1) & mask,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_pairs_are_those_of_sorting_everything() {
+        // Lists with many repeats (few documents) and with few (many), with
+        // the pair (0, 0) and pairs far apart.
+        let mut state = 9u64;
+        for (lists, per_list, documents) in [
+            (0, 0, 1),
+            (3, 5, 4),
+            (42, 2_000, 300),
+            (10, 50_000, 1 << 20),
+        ] {
+            let lists: Vec<Vec<(u32, u32)>> = (0..lists)
+                .map(|list| {
+                    let mut pairs: Vec<(u32, u32)> = (0..per_list)
+                        .map(|_| {
+                            let a = crate::minhash::splitmix64(&mut state) % documents;
+                            let b = crate::minhash::splitmix64(&mut state) % documents;
+                            (a as u32, b as u32)
+                        })
+                        .collect();
+                    if list == 1 {
+                        pairs.extend([(0, 0), (0, u32::MAX), (u32::MAX, 0)]);
+                    }
+                    pairs
+                })
+                .collect();
+            let mut expected: Vec<(u32, u32)> = lists.iter().flatten().copied().collect();
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(distinct_pairs(&lists), expected, "{documents} documents");
+        }
+    }
 
     #[test]
     fn chosen_curve_steps_near_the_threshold() {

@@ -823,10 +823,7 @@ impl Pipeline {
                 pairs
             })
             .collect();
-        let mut pairs: Vec<(u32, u32)> = per_band.into_iter().flatten().collect();
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        pairs
+        lsh::distinct_pairs(&per_band)
     }
 
     /// Keeps the candidate pairs that are copies, with their similarity.
