@@ -1057,9 +1057,8 @@ mod tests {
 
         /// The sweep gives each line's end and its runs of bytes above the
         /// space, which is the line's word count unless it has wide-script
-        /// characters or non-ASCII whitespace; the baseline masks sweep alike
-        /// where AVX2 ran. Texts span several blocks, with lines and runs
-        /// across block edges.
+        /// characters. Texts span several blocks, with lines and runs across
+        /// block edges.
         #[test]
         fn the_line_sweep_finds_each_line_and_its_runs(
             text in "([ \t\n\x01]|[a-z]{1,12}|[’“—é\u{3000}\u{a0}]|[王毅]|[가]){0,300}",
@@ -1079,9 +1078,14 @@ mod tests {
                 start = end + 1;
             }
             prop_assert_eq!(&lines, &expected);
+            // The baseline masks, and the byte loop other architectures use,
+            // sweep alike where AVX2 ran.
             let mut baseline = Vec::new();
             for_each_line_with(bytes, line_block_masks, |end, runs| baseline.push((end, runs)));
             prop_assert_eq!(&baseline, &expected);
+            let mut bytewise = Vec::new();
+            for_each_line_with(bytes, scalar_line_block_masks, |end, runs| bytewise.push((end, runs)));
+            prop_assert_eq!(&bytewise, &expected);
         }
 
         #[test]
