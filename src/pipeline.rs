@@ -14,10 +14,10 @@
 //! The input is read, not held: the copy tier keeps per document only its id,
 //! date, length, shingle count and signature (and per input record its position),
 //! so memory grows with the number of documents, not their size. In the copy
-//! tier's pass three batches are in flight: the next one is read and checked
+//! tier's pass four batches are in flight: the next one is read and checked
 //! (parsed, its lines tabled) while this one is numbered and counted in input
-//! order and the one before it is signed; other passes read the next batch
-//! while rayon works on the current one.
+//! order and the one two before it is signed (the one between waits); other
+//! passes read the next batch while rayon works on the current one.
 //!
 //! Every parallel step writes into slots indexed by document or collects in input
 //! order, and candidate pairs are sorted before they are verified, so results are
@@ -35,8 +35,8 @@ use crate::minhash::{MinHasher, Signatures, estimate_jaccard};
 use crate::normalize::Normalizer;
 use crate::shingle::Shingler;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 use xxhash_rust::xxh3::xxh3_64;
@@ -374,7 +374,7 @@ impl Pipeline {
     /// Which short lines are boilerplate (in `min_docs` documents or more) is
     /// only known at the end, and an earlier design read the input twice for it.
     /// Here each batch is parsed and its short lines counted first, then signed
-    /// with the lines known to recur in it, the batches before it and the one
+    /// with the lines known to recur in it, the batches before it and the two
     /// after it; a document whose short lines were not all known then, and of
     /// which one turned out to recur later, is marked and signed again by
     /// [`Pipeline::fix_up`] with the final set. That gives exactly the
@@ -424,11 +424,12 @@ impl Pipeline {
             Ok(Some(CheckedBatch { chunks, bytes_read }))
         };
         let mut current = read_and_check()?;
-        let mut pending: Option<NumberedBatch> = None;
+        // Numbered batches waiting to be signed, oldest first.
+        let mut pending: VecDeque<NumberedBatch> = VecDeque::with_capacity(LOOK_AHEAD + 1);
         while let Some(batch) = current {
-            // Three batches are in flight: the next one is read and checked
-            // while this one is numbered and counted and the one before it is
-            // signed. With one thread `join` runs the two closures in turn;
+            // Four batches are in flight: the next one is read and checked
+            // while this one is numbered and counted and the one two before it
+            // is signed. With one thread `join` runs the two closures in turn;
             // the state is only touched by the first, in input order, so the
             // result is the same at any thread count. Numbering and signing go
             // first: the text signed then was written before one batch was
@@ -438,12 +439,14 @@ impl Pipeline {
                 state.store_signed(self);
                 let numbered = state.number(self, inputs, batch)?;
                 progress.advance(bytes_read);
-                // Signing a batch only after the next one is counted leaves
-                // two thirds fewer documents to sign again: a line that recurs
-                // mostly reaches `min_docs` within a batch or two (on 1 GB of
-                // `synth`, 3,192 documents instead of 9,410).
-                if let Some(previous) = pending.replace(numbered) {
-                    state.sign(self, previous);
+                // Signing a batch only after the next ones are counted leaves
+                // fewer documents to sign again: a line that recurs mostly
+                // reaches `min_docs` within a batch or two (see `LOOK_AHEAD`).
+                pending.push_back(numbered);
+                if pending.len() > LOOK_AHEAD
+                    && let Some(oldest) = pending.pop_front()
+                {
+                    state.sign(self, oldest);
                 }
                 Ok(())
             };
@@ -451,7 +454,7 @@ impl Pipeline {
             done?;
             current = next?;
         }
-        if let Some(last) = pending.take() {
+        while let Some(last) = pending.pop_front() {
             state.store_signed(self);
             state.sign(self, last);
         }
@@ -1299,6 +1302,15 @@ impl PassState {
 
 /// Documents signed by one task of phase 2.
 const SIGN_TASK: usize = 16;
+
+/// Batches counted after a batch before it is signed. On 1 GB of `synth`, the
+/// documents signed again at the end: 9,410 with none, 3,192 with one, 2,191
+/// with two (the fix-up 0.053 -> 0.037 s at one thread); with two the copy tier
+/// was faster in each of three alternate `bench` runs against one (2.75 /
+/// 2.67 / 2.71 s against 2.84 / 2.76 / 2.73 at one thread, 1.41 / 1.40 / 1.42
+/// against 1.47 / 1.42 / 1.42 at two), for one more batch of text held (peak
+/// RSS about 10 MB more).
+const LOOK_AHEAD: usize = 2;
 
 /// What one task of phase 2 signed.
 struct SignedTask {

@@ -104,10 +104,11 @@ fn run_in_batches(path: &std::path::Path, batch_bytes: usize) -> CopyRun {
     let inputs = Inputs::resolve(&[path.display().to_string()]).expect("inputs");
     let mut config = Config::default();
     config.ingest.batch_bytes = batch_bytes;
-    // Stated, not left to the default: with one file a batch and signing one
-    // batch late, a line in a.txt and two later files is only known after
-    // a.txt is signed when three documents are needed (the BOM test below).
-    config.boilerplate.min_docs = 3;
+    // Four, not the default three: with one file a batch and each batch
+    // signed once the next two are counted, a line in a.txt and three later
+    // files is only known after a.txt is signed when four documents are
+    // needed (the tests below).
+    config.boilerplate.min_docs = 4;
     Pipeline::new(config)
         .expect("config")
         .run(&inputs, &NoProgress)
