@@ -432,8 +432,8 @@ impl Pipeline {
             // is signed. With one thread `join` runs the two closures in turn;
             // the state is only touched by the first, in input order, so the
             // result is the same at any thread count. Numbering and signing go
-            // first: the text signed then was written before one batch was
-            // read instead of two, so more of it is still in cache.
+            // first: the text signed then was written before two batches were
+            // read instead of three, so more of it is still in cache.
             let number_and_sign = || -> Result<()> {
                 let bytes_read = batch.bytes_read;
                 state.store_signed(self);
