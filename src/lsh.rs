@@ -424,8 +424,8 @@ pub fn representative_pairs<E: BucketEntry>(
     }
 }
 
-/// The distinct pairs of all `lists`, sorted. Copies share a bucket in many
-/// bands, so the lists repeat most pairs (on 1 GB of `synth`, 1,442,805 pairs
+/// The distinct pairs of all `lists`, sorted (the candidates of both tiers).
+/// Copies share a bucket in many bands, so the lists repeat most pairs (on 1 GB of `synth`, 1,442,805 pairs
 /// from 42 bands, 64,765 distinct): each goes into an open-addressing set
 /// sized by the distinct pairs (a few MiB at most, in cache), and only those
 /// are sorted. Concatenating the lists, sorting them all and removing the

@@ -1777,9 +1777,7 @@ impl Pipeline {
                 pairs
             })
             .collect();
-        let mut candidates: Vec<(u32, u32)> = per_band.into_iter().flatten().collect();
-        candidates.par_sort_unstable();
-        candidates.dedup();
+        let candidates = lsh::distinct_pairs(&per_band);
         let edges: Vec<story::Edge> = candidates
             .par_iter()
             .filter_map(|&(a, b)| linkable(a, b).map(|cosine| story::Edge { a, b, cosine }))
