@@ -195,6 +195,13 @@ pub struct LineSpan {
     enabled: bool,
 }
 
+impl LineSpan {
+    /// How many of the document's lines are short.
+    pub fn short_lines(&self) -> usize {
+        self.short_lines
+    }
+}
+
 impl LineStore {
     /// An empty store with room for the lines of about `text_bytes` of news
     /// (a line every 96 bytes; growing the store by doubling copied it, 7% of

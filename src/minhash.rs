@@ -336,10 +336,42 @@ impl Signatures {
                 .push(Vec::with_capacity(Self::CHUNK * self.num_hashes));
         }
         if let Some(chunk) = self.chunks.last_mut() {
-            chunk.extend(signature.iter().map(|&value| value as u16));
+            let start = chunk.len();
+            chunk.resize(start + self.num_hashes, 0);
+            store_values(&mut chunk[start..], signature);
         }
         self.len += 1;
         self.len - 1
+    }
+
+    /// Appends `count` signatures of zeros, to be written in place through
+    /// [`Signatures::tail_mut`] and [`store_values`].
+    pub fn extend_zeroed(&mut self, mut count: usize) {
+        let per_chunk = Self::CHUNK * self.num_hashes;
+        while count > 0 {
+            if self.len % Self::CHUNK == 0 {
+                self.chunks.push(Vec::with_capacity(per_chunk));
+            }
+            let room = Self::CHUNK - self.len % Self::CHUNK;
+            let added = room.min(count);
+            if let Some(chunk) = self.chunks.last_mut() {
+                chunk.resize(chunk.len() + added * self.num_hashes, 0);
+            }
+            self.len += added;
+            count -= added;
+        }
+    }
+
+    /// The stored values of each signature from index `from` on, one slice a
+    /// signature, to write in parallel.
+    pub fn tail_mut(&mut self, from: usize) -> Vec<&mut [u16]> {
+        let num_hashes = self.num_hashes.max(1);
+        let mut tail = Vec::with_capacity(self.len.saturating_sub(from));
+        for (index, chunk) in self.chunks.iter_mut().enumerate().skip(from / Self::CHUNK) {
+            let skip = from.saturating_sub(index * Self::CHUNK);
+            tail.extend(chunk.chunks_mut(num_hashes).skip(skip));
+        }
+        tail
     }
 
     /// The stored (low 16 bits) values of the signature at `index`.
@@ -351,10 +383,10 @@ impl Signatures {
     /// Overwrites the signature at `index`.
     pub fn set(&mut self, index: usize, signature: &[u32]) {
         let start = (index % Self::CHUNK) * self.num_hashes;
-        let stored = &mut self.chunks[index / Self::CHUNK][start..start + self.num_hashes];
-        for (slot, &value) in stored.iter_mut().zip(signature) {
-            *slot = value as u16;
-        }
+        store_values(
+            &mut self.chunks[index / Self::CHUNK][start..start + self.num_hashes],
+            signature,
+        );
     }
 
     /// Number of signatures stored.
@@ -378,6 +410,14 @@ impl Signatures {
             .iter()
             .map(|chunk| chunk.capacity() * std::mem::size_of::<u16>())
             .sum()
+    }
+}
+
+/// Writes a signature's values as [`Signatures`] keeps them (their low 16
+/// bits).
+pub fn store_values(stored: &mut [u16], signature: &[u32]) {
+    for (slot, &value) in stored.iter_mut().zip(signature) {
+        *slot = value as u16;
     }
 }
 
@@ -460,6 +500,42 @@ mod tests {
     #[test]
     fn classic_estimate_is_unbiased_against_exact_jaccard() {
         check_unbiased(Scheme::Classic);
+    }
+
+    #[test]
+    fn signatures_written_in_place_read_like_pushed_ones() {
+        // Across a chunk's end: a batch may start in one chunk and end in the next.
+        let num_hashes = 4;
+        let signature = |index: usize| -> Vec<u32> {
+            // The low 16 bits (those kept) differ from one index to the next.
+            (0..num_hashes as u32)
+                .map(|slot| (slot << 24) | (index as u32 * num_hashes as u32 + slot))
+                .collect()
+        };
+        let (mut pushed, mut in_place) = (Signatures::new(num_hashes), Signatures::new(num_hashes));
+        let first = Signatures::CHUNK - 3;
+        for index in 0..first {
+            pushed.push(&signature(index));
+            in_place.push(&signature(index));
+        }
+        for batch in [5, 1, Signatures::CHUNK + 2] {
+            let start = in_place.len();
+            in_place.extend_zeroed(batch);
+            let tail = in_place.tail_mut(start);
+            assert_eq!(tail.len(), batch);
+            for (offset, stored) in tail.into_iter().enumerate() {
+                store_values(stored, &signature(start + offset));
+            }
+            for index in start..start + batch {
+                pushed.push(&signature(index));
+            }
+        }
+        assert_eq!(in_place.len(), pushed.len());
+        for index in 0..pushed.len() {
+            assert_eq!(in_place.get(index), pushed.get(index), "signature {index}");
+            let expected = (index * num_hashes + 1) as u16;
+            assert_eq!(in_place.get(index)[1], expected, "signature {index}");
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::config::{Config, Verify};
 use crate::error::{Error, RejectReason, Result};
 use crate::ingest::{self, Batch, Inputs, RawRecord};
 use crate::lsh::{self, LshParams};
-use crate::minhash::{MinHasher, Signatures, estimate_jaccard};
+use crate::minhash::{self, MinHasher, Signatures, estimate_jaccard};
 use crate::normalize::Normalizer;
 use crate::shingle::Shingler;
 use rayon::prelude::*;
@@ -476,7 +476,7 @@ impl Pipeline {
         // shingles stand and only the count moves from edge to recurring.
         let mut marked = vec![false; scan.docs.len()];
         let mut moved: Vec<(u32, u32)> = Vec::new(); // (document, occurrences)
-        for (line, doc, kept) in undecided {
+        for &(line, doc, kept) in undecided.iter().flatten() {
             if known.contains_hash(line) {
                 if kept {
                     marked[doc as usize] = true;
@@ -1098,12 +1098,13 @@ struct PassState {
     ids: IdIndex,
     counts: boilerplate::LineCounts,
     /// (line hash, document, shingled) for each occurrence of a short line
-    /// not yet known to recur when its document was signed.
-    undecided: Vec<(u64, u32, bool)>,
+    /// not yet known to recur when its document was signed, in the lists of
+    /// phase 2's tasks as they came (joining them into one list copied each
+    /// entry once more, and the list again as it grew).
+    undecided: Vec<Vec<(u64, u32, bool)>>,
     /// What phase 2 signed and [`PassState::store_signed`] has yet to store.
     unstored: Vec<SignedTask>,
-    /// Phase 2's output buffers: signatures and band keys of one batch.
-    slots: Vec<u32>,
+    /// Phase 2's band keys of one batch.
     keys: Vec<u32>,
 }
 
@@ -1136,7 +1137,6 @@ impl PassState {
             counts: boilerplate::LineCounts::new(pipeline.config.boilerplate.min_docs),
             undecided: Vec::new(),
             unstored: Vec::new(),
-            slots: Vec::new(),
             keys: Vec::new(),
         }
     }
@@ -1224,27 +1224,39 @@ impl PassState {
         let num_bands = pipeline.lsh_params.num_bands;
         let known_now = self.counts.recurring();
         let count = batch.accepted.len();
-        self.slots.resize(count * num_hashes, 0);
+        // Signatures go straight to their place in the store (through a
+        // slice each), band keys to a buffer that `store_signed` scatters
+        // into the store's columns. A buffer of the batch's signatures, copied
+        // into the store afterwards, was 2.5 MB more to write and read back a
+        // batch, out of cache.
+        self.signed.signatures.extend_zeroed(count);
+        let mut stored = self.signed.signatures.tail_mut(batch.first_doc as usize);
         self.keys.resize(count * num_bands, 0);
         // Tasks of a few documents, each with one list of undecided lines
         // (an allocation a document, freed on another thread, cost more).
         let signed_batch: Vec<SignedTask> = batch
             .accepted
             .par_chunks(SIGN_TASK)
-            .zip(self.slots.par_chunks_mut(num_hashes.max(1) * SIGN_TASK))
+            .zip(stored.par_chunks_mut(SIGN_TASK))
             .zip(self.keys.par_chunks_mut(num_bands.max(1) * SIGN_TASK))
             .enumerate()
             .map_init(
-                || SignBuffers::new(&pipeline.config),
-                |buffers, (task, ((documents, slots), keys))| {
+                || (SignBuffers::new(&pipeline.config), vec![0u32; num_hashes]),
+                |(buffers, signature), (task, ((documents, stored), keys))| {
+                    // Room for every short line: growing the list as
+                    // documents were signed reallocated it about five times
+                    // a task.
+                    let short_lines = documents
+                        .iter()
+                        .map(|(_, _, lines)| lines.short_lines())
+                        .sum();
                     let mut signed = SignedTask {
                         documents: Vec::with_capacity(documents.len()),
-                        undecided: Vec::new(),
+                        undecided: Vec::with_capacity(short_lines),
                     };
-                    let slots = slots.chunks_mut(num_hashes.max(1));
                     let keys = keys.chunks_mut(num_bands.max(1));
-                    for (index, (((chunk, text, lines), slot), keys)) in
-                        documents.iter().zip(slots).zip(keys).enumerate()
+                    for (index, (((chunk, text, lines), stored), keys)) in
+                        documents.iter().zip(stored).zip(keys).enumerate()
                     {
                         let (texts, store) = &batch.chunks[*chunk as usize];
                         signed.documents.push(pipeline.sign_document(
@@ -1252,9 +1264,10 @@ impl PassState {
                             store.view(*lines),
                             known_now,
                             buffers,
-                            slot,
+                            signature,
                             keys,
                         ));
+                        minhash::store_values(stored, signature);
                         let doc = batch.first_doc + (task * SIGN_TASK + index) as u32;
                         signed.undecided.extend(
                             buffers
@@ -1277,15 +1290,11 @@ impl PassState {
     /// out of checking to do and waited for it (one thread idle for about 5%
     /// of the pass on 1 GB at two threads).
     fn store_signed(&mut self, pipeline: &Pipeline) {
-        let num_hashes = pipeline.hasher.num_hashes();
         let num_bands = pipeline.lsh_params.num_bands;
         let signed_batch = std::mem::take(&mut self.unstored);
         let signed = &mut self.signed;
         let documents = signed_batch.iter().flat_map(|task| &task.documents);
         for (index, &SignedDocument { size, dropped }) in documents.enumerate() {
-            signed
-                .signatures
-                .push(&self.slots[index * num_hashes..(index + 1) * num_hashes]);
             signed
                 .band_keys
                 .push(&self.keys[index * num_bands..(index + 1) * num_bands]);
@@ -1294,9 +1303,18 @@ impl PassState {
             signed.dropped += dropped;
             self.dropped_of.push(dropped);
         }
-        for task in signed_batch {
-            self.undecided.extend(task.undecided);
-        }
+        // Each list was sized for all its task's short lines; shrinking it
+        // in place hands the rest back.
+        self.undecided.extend(
+            signed_batch
+                .into_iter()
+                .map(|task| task.undecided)
+                .filter(|list| !list.is_empty())
+                .map(|mut list| {
+                    list.shrink_to_fit();
+                    list
+                }),
+        );
     }
 }
 
