@@ -749,6 +749,11 @@ fn for_each_line_with(
 /// [`word_count_up_to`] may count a character as a word), in one pass the
 /// compiler vectorizes.
 pub fn has_wide_lead(bytes: &[u8]) -> bool {
+    // Most short lines are ASCII, which the standard library checks a word
+    // at a time.
+    if bytes.is_ascii() {
+        return false;
+    }
     bytes.iter().fold(0u8, |seen, &b| {
         seen | u8::from(b.wrapping_sub(0xE3) <= 0x0C)
     }) != 0
