@@ -795,36 +795,44 @@ impl Pipeline {
         };
         let per_band: Vec<Vec<(u32, u32)>> = (0..num_bands)
             .into_par_iter()
-            .map(|band| {
-                // The key in the high half: the grouping partitions by top bits.
-                let mut entries: Vec<u64> = Vec::with_capacity(active.len());
-                let mut first = 0;
-                for keys in signed.band_keys.band_runs(band) {
-                    let docs = first as u32..;
-                    entries.extend(
-                        keys.iter()
-                            .zip(&active[first..first + keys.len()])
-                            .zip(docs)
-                            .filter(|&((_, &on), _)| on)
-                            .map(|((&key, _), doc)| lsh::packed_entry(key, doc)),
-                    );
-                    first += keys.len();
-                }
-                let mut pairs = Vec::new();
-                lsh::for_each_bucket(&entries, |bucket| {
-                    if bucket.len() <= self.config.lsh.all_pairs_limit {
-                        lsh::all_pairs(bucket, &mut pairs);
-                    } else {
-                        lsh::representative_pairs(
-                            bucket,
-                            self.config.lsh.max_representatives,
-                            verify_estimate,
-                            &mut pairs,
+            .map_init(
+                || {
+                    (
+                        Vec::with_capacity(active.len()),
+                        lsh::BucketScratch::default(),
+                    )
+                },
+                |(entries, scratch), band| {
+                    // The key in the high half: the grouping partitions by top bits.
+                    entries.clear();
+                    let mut first = 0;
+                    for keys in signed.band_keys.band_runs(band) {
+                        let docs = first as u32..;
+                        entries.extend(
+                            keys.iter()
+                                .zip(&active[first..first + keys.len()])
+                                .zip(docs)
+                                .filter(|&((_, &on), _)| on)
+                                .map(|((&key, _), doc)| lsh::packed_entry(key, doc)),
                         );
+                        first += keys.len();
                     }
-                });
-                pairs
-            })
+                    let mut pairs = Vec::new();
+                    lsh::for_each_bucket_in(entries, scratch, |bucket| {
+                        if bucket.len() <= self.config.lsh.all_pairs_limit {
+                            lsh::all_pairs(bucket, &mut pairs);
+                        } else {
+                            lsh::representative_pairs(
+                                bucket,
+                                self.config.lsh.max_representatives,
+                                verify_estimate,
+                                &mut pairs,
+                            );
+                        }
+                    });
+                    pairs
+                },
+            )
             .collect();
         lsh::distinct_pairs(&per_band)
     }
