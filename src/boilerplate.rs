@@ -232,8 +232,10 @@ impl LineSpan {
 
 impl LineStore {
     /// An empty store with room for the lines of about `text_bytes` of news
-    /// (a line every 96 bytes; growing the store by doubling copied it, 7% of
-    /// the line table's samples in perf, 1 GB, two threads).
+    /// (a row every 96 bytes; growing the store by doubling copied it, 7% of
+    /// the line table's samples in perf, 1 GB, two threads). With runs of
+    /// body lines merged, `synth` needs a row about every 560 bytes: most of
+    /// the room is reserved, not written; texts of many short lines use it.
     pub fn for_text(text_bytes: usize) -> Self {
         Self {
             lines: Vec::with_capacity(text_bytes / 96),
