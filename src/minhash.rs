@@ -331,17 +331,10 @@ impl Signatures {
     /// Appends a signature; returns its index.
     pub fn push(&mut self, signature: &[u32]) -> usize {
         debug_assert_eq!(signature.len(), self.num_hashes);
-        if self.len % Self::CHUNK == 0 {
-            self.chunks
-                .push(Vec::with_capacity(Self::CHUNK * self.num_hashes));
-        }
-        if let Some(chunk) = self.chunks.last_mut() {
-            let start = chunk.len();
-            chunk.resize(start + self.num_hashes, 0);
-            store_values(&mut chunk[start..], signature);
-        }
-        self.len += 1;
-        self.len - 1
+        let index = self.len;
+        self.extend_zeroed(1);
+        self.set(index, signature);
+        index
     }
 
     /// Appends `count` signatures of zeros, to be written in place through
