@@ -257,6 +257,11 @@ impl LineStore {
         }
     }
 
+    /// Forgets every table pushed (keeping the room).
+    pub fn clear(&mut self) {
+        self.lines.clear();
+    }
+
     /// The table of a document pushed here.
     pub fn view(&self, span: LineSpan) -> LineView<'_> {
         LineView {

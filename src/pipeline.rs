@@ -512,20 +512,18 @@ impl Pipeline {
         let num_bands = self.lsh_params.num_bands;
         let rows = self.lsh_params.rows_per_band;
         let recurring = &pass.scan.recurring;
-        let resign = |text: &str| {
-            let mut buffers = SignBuffers::new(&self.config);
-            let dropped = self.shingle_document(
-                text,
-                LineTable::new(text, &self.config.boilerplate).view(),
-                recurring,
-                &mut buffers,
-                false,
-            );
+        // Each worker keeps its buffers from one document to the next (with
+        // fresh ones a document, about twenty allocations and regrowths each).
+        let resign = |fix: &mut FixBuffers, text: &str| {
+            fix.lines.clear();
+            let table = fix.lines.push(text, &self.config.boilerplate);
+            let dropped =
+                self.shingle_document(text, fix.lines.view(table), recurring, &mut fix.sign, false);
             let mut signature = vec![0u32; self.hasher.num_hashes()];
-            self.hasher.sign(&buffers.shingles, &mut signature);
+            self.hasher.sign(&fix.sign.shingles, &mut signature);
             let mut keys = vec![0u32; num_bands];
             lsh::band_keys(&signature, rows, &mut keys);
-            let size = buffers.shingles.len().min(u32::MAX as usize) as u32;
+            let size = fix.sign.shingles.len().min(u32::MAX as usize) as u32;
             (signature, keys, size, dropped)
         };
         // Uncompressed inputs are read only where the marked records are
@@ -535,6 +533,7 @@ impl Pipeline {
             Some(_) => self.read_marked(inputs, &pass.scan, &pass.marked, resign)?,
             _ => {
                 progress.stage("fix-up", None);
+                let resign = |text: &str| resign(&mut FixBuffers::new(&self.config), text);
                 let redone =
                     self.map_documents(inputs, &pass.scan.records, &pass.marked, progress, resign)?;
                 progress.finish();
@@ -576,7 +575,7 @@ impl Pipeline {
         inputs: &Inputs,
         scan: &Scan,
         marked: &[bool],
-        work: impl Fn(&str) -> T + Sync,
+        work: impl Fn(&mut FixBuffers, &str) -> T + Sync,
     ) -> Result<Vec<(u32, T)>> {
         use std::os::unix::fs::FileExt;
         let docs: Vec<u32> = (0..marked.len() as u32)
@@ -584,8 +583,8 @@ impl Pipeline {
             .collect();
         docs.par_iter()
             .map_init(
-                || None::<(u32, std::fs::File)>,
-                |open, &doc| {
+                || (None::<(u32, std::fs::File)>, FixBuffers::new(&self.config)),
+                |(open, fix), &doc| {
                     let record = &scan.records[scan.docs[doc as usize].record as usize];
                     let input = &inputs.files[record.file as usize];
                     let changed = |detail: String| Error::InputChanged {
@@ -599,13 +598,18 @@ impl Pipeline {
                             &open.insert((record.file, file)).1
                         }
                     };
-                    let mut bytes = vec![0u8; record.length as usize];
+                    let mut bytes = std::mem::take(&mut fix.bytes);
+                    bytes.clear();
+                    bytes.resize(record.length as usize, 0);
                     file.read_exact_at(&mut bytes, record.byte_offset)
                         .map_err(|e| Error::io(input.name.as_ref(), e))?;
-                    let parsed = ingest::parse_record(
+                    let mut text = std::mem::take(&mut fix.text);
+                    text.clear();
+                    let parsed = ingest::parse_record_into(
                         &bytes,
                         record.line.is_some(),
                         &self.config.ingest.fields,
+                        &mut text,
                     )
                     .map_err(|failure| changed(failure.reason.to_string()))?;
                     if let (Some(now), Some(then)) = (&parsed.id, &record.id)
@@ -613,7 +617,10 @@ impl Pipeline {
                     {
                         return Err(changed(format!("id {then} is now {now}")));
                     }
-                    Ok((doc, work(&parsed.text)))
+                    let range = parsed.text;
+                    let result = work(fix, &text[range]);
+                    (fix.bytes, fix.text) = (bytes, text);
+                    Ok((doc, result))
                 },
             )
             .collect()
@@ -1416,6 +1423,26 @@ struct SignBuffers {
     /// (line hash, shingled) for each short line of the last document signed
     /// that was not yet known to recur.
     undecided: Vec<(u64, bool)>,
+}
+
+/// What a worker of the fix-up keeps from one document to the next.
+struct FixBuffers {
+    sign: SignBuffers,
+    lines: LineStore,
+    /// The record's bytes and its text.
+    bytes: Vec<u8>,
+    text: String,
+}
+
+impl FixBuffers {
+    fn new(config: &Config) -> Self {
+        Self {
+            sign: SignBuffers::new(config),
+            lines: LineStore::default(),
+            bytes: Vec::new(),
+            text: String::new(),
+        }
+    }
 }
 
 impl SignBuffers {
