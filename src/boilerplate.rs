@@ -42,7 +42,8 @@ impl Hasher for Prehashed {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        // Only for keys other than `u64`; not used by this crate's maps.
+        // Keys other than `u64` (the pipeline's set of source names):
+        // xxh3 of each piece written, folded into the state.
         self.0 = xxh3_64(bytes) ^ self.0.rotate_left(5);
     }
 

@@ -38,6 +38,7 @@ use rayon::prelude::*;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -93,8 +94,9 @@ pub struct RecordOutcome {
     pub id: Option<Box<str>>,
     /// The label of the truth field (`storyhash eval`), when configured and present.
     pub truth: Option<Box<str>>,
-    /// The document's source (outlet), when the record names one.
-    pub source: Option<Box<str>>,
+    /// The document's source (outlet), when the record names one: shared by
+    /// the records of one source that one worker read (see [`Sources`]).
+    pub source: Option<Arc<str>>,
 }
 
 /// Totals of a run; they always add up: `records = kept + duplicates + rejected`.
@@ -695,7 +697,10 @@ impl Pipeline {
             };
         }
         outcome.truth = parsed.truth.as_deref().map(Box::from);
-        outcome.source = parsed.source.as_deref().map(Box::from);
+        outcome.source = parsed
+            .source
+            .as_deref()
+            .map(|name| buffers.sources.get(name));
         let lines = line_store.push(text, &self.config.boilerplate);
         let first_short = short_lines.len();
         line_store.view(lines).short_hashes(short_lines);
@@ -755,6 +760,7 @@ impl Pipeline {
             lines,
             shingles,
             undecided,
+            ..
         } = buffers;
         lines.clear();
         shingles.clear();
@@ -1423,6 +1429,34 @@ struct SignBuffers {
     /// (line hash, shingled) for each short line of the last document signed
     /// that was not yet known to recur.
     undecided: Vec<(u64, bool)>,
+    sources: Sources,
+}
+
+/// The sources (outlets) a worker has read, each allocated once: a dump
+/// names a few hundred outlets for millions of records, and an allocation a
+/// record (freed at the end) was one of the two per document left in the
+/// read pass.
+#[derive(Debug, Default)]
+struct Sources {
+    names: std::collections::HashSet<Arc<str>, boilerplate::PrehashedState>,
+}
+
+impl Sources {
+    /// Distinct names kept at most; past it a new name is allocated each
+    /// time it is read (a dump whose sources are per-record ids).
+    const LIMIT: usize = 1024;
+
+    /// The shared copy of `name`.
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(known) = self.names.get(name) {
+            return Arc::clone(known);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        if self.names.len() < Self::LIMIT {
+            self.names.insert(Arc::clone(&shared));
+        }
+        shared
+    }
 }
 
 /// What a worker of the fix-up keeps from one document to the next.
@@ -1452,6 +1486,7 @@ impl SignBuffers {
             lines: Vec::new(),
             shingles: Vec::new(),
             undecided: Vec::new(),
+            sources: Sources::default(),
         }
     }
 }
@@ -1927,5 +1962,31 @@ impl Pipeline {
             })
             .collect();
         Ok(claims.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_shared_up_to_the_limit_and_always_right() {
+        let mut sources = Sources::default();
+        let first = sources.get("City Wire");
+        let again = sources.get("City Wire");
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(&*sources.get("Coastal Post"), "Coastal Post");
+        assert!(!Arc::ptr_eq(&first, &sources.get("Coastal Post")));
+        for index in 0..2 * Sources::LIMIT {
+            assert_eq!(
+                &*sources.get(&format!("outlet {index}")),
+                format!("outlet {index}")
+            );
+        }
+        assert_eq!(sources.names.len(), Sources::LIMIT);
+        // Past the limit a name is still given right, unshared.
+        let late = format!("outlet {}", 2 * Sources::LIMIT - 1);
+        assert!(!Arc::ptr_eq(&sources.get(&late), &sources.get(&late)));
+        assert!(Arc::ptr_eq(&first, &sources.get("City Wire")));
     }
 }
