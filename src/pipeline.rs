@@ -94,8 +94,8 @@ pub struct RecordOutcome {
     pub id: Option<Box<str>>,
     /// The label of the truth field (`storyhash eval`), when configured and present.
     pub truth: Option<Box<str>>,
-    /// The document's source (outlet), when the record names one: shared by
-    /// the records of one source that one worker read (see [`Sources`]).
+    /// The document's source (outlet), when the record names one: one string
+    /// shared by the records of one source that one worker read.
     pub source: Option<Arc<str>>,
 }
 
