@@ -42,8 +42,7 @@ impl Hasher for Prehashed {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        // Keys other than `u64` (the pipeline's set of source names):
-        // xxh3 of each piece written, folded into the state.
+        // Only for keys other than `u64`; not used by this crate's maps.
         self.0 = xxh3_64(bytes) ^ self.0.rotate_left(5);
     }
 
@@ -100,7 +99,7 @@ fn trim(line: &str) -> &str {
     trim_plain(line).0
 }
 
-/// [`trim`], and whether the ASCII trim was the Unicode one (it dropped only
+/// `str::trim`, and whether the ASCII trim was the Unicode one (it dropped only
 /// ASCII whitespace). Only the two end characters are looked at: a line that
 /// ends in a closing quote (U+201D) or an ellipsis is plain too, and its
 /// words need not be counted again (that recount was 0.6% of the copy tier,

@@ -264,8 +264,8 @@ pub fn band_keys(signature: &[u32], rows_per_band: usize, out: &mut [u32]) {
 /// An entry of an LSH band: a bucket key and a document. Sorting entries sorts
 /// them by key, then document.
 pub trait BucketEntry: Copy + Ord + Default {
-    /// A number whose top bits are the key's top bits (they split the
-    /// entries into parts; the packed form's low half is its document).
+    /// A number whose top 32 bits are the key's (the grouping sorts on
+    /// them; the packed form's low half is its document).
     fn key_bits(&self) -> u64;
     /// The document.
     fn doc(&self) -> u32;
@@ -319,17 +319,17 @@ pub fn packed_entry(key: u32, doc: u32) -> u64 {
 /// the sorted entries are walked once for runs of equal top bits; a run is a
 /// bucket as it stands when its entries are in order and of one key (the copy
 /// tier's packed entries, gathered in document order, always are), else it is
-/// sorted and split. Keys are hashes, so a full `sort_unstable` spent most of
-/// its time on levels that only separate keys that can never be equal: on
-/// 220,000 documents × 42 bands it took the LSH stage to 0.63 s at one
-/// thread, scattering by the top bits into parts of about four entries and
-/// sorting only the parts to 0.2 s (later 0.095 s). Three quarters of what
-/// was left was the walk over those parts: deciding for each of about 2.7
-/// million parts whether it held a repeat, on branches no predictor could
-/// learn. The second counting pass costs less than that walk: in one probe
-/// of 42 bands of 219,613 random keys (a fifth of them repeated), 84-91 ms
-/// with the parts, 64-65 ms sorted by two 16-bit passes (65 ms with three of
-/// 11 bits, 86 with four of 8).
+/// sorted and split. Keys are hashes, so a comparison sort spends most of its
+/// time on levels that only separate keys that can never be equal (0.63 s
+/// for the copy tier's LSH on 1 GB of `synth` at one thread). Scattering by
+/// the top bits into parts of about four entries and checking each part for
+/// a repeat took 0.095 s, three quarters of it in the walk over 2.7 million
+/// parts, on branches no predictor could learn; a second counting pass and
+/// one walk over sorted entries cost less (0.061 s; in one probe of 42 bands
+/// of 219,613 random keys, a fifth of them repeated: 84-91 ms against 64-65
+/// with two 16-bit passes, 65 with three of 11 bits, 86 with four of 8).
+/// Below 8,192 entries a comparison sort is faster: the 512 KiB of
+/// counters cost about 34 µs whatever the input.
 pub fn for_each_bucket<E: BucketEntry>(entries: &[E], visit: impl FnMut(&[E])) {
     for_each_bucket_in(entries, &mut BucketScratch::default(), visit);
 }
@@ -348,16 +348,22 @@ pub struct BucketScratch<E> {
 /// Counters of one 16-bit digit.
 const RADIX: usize = 1 << 16;
 
-/// [`for_each_bucket`] with its buffers in `scratch`: one band after
-/// another, the copy tier's LSH allocated and zeroed them 42 times (about 2
-/// MB a band on 1 GB of `synth`), and only the counters need zeroing again.
+/// Fewer entries than this are grouped by a comparison sort. A review's probe
+/// (radix against `sort_unstable` and a walk): 64 entries 33.7 against 0.2
+/// µs, 4,096 43 against 24, 16,384 76 against 107.
+const SORT_BELOW: usize = 8192;
+
+/// [`for_each_bucket`] with its buffers in `scratch`, for a caller that
+/// groups many bands: fresh buffers are allocated and faulted in on each
+/// call (65,536 entries: 764 µs fresh, 227 µs reused, in a review's probe),
+/// and only the counters need zeroing again.
 pub fn for_each_bucket_in<E: BucketEntry>(
     entries: &[E],
     scratch: &mut BucketScratch<E>,
     mut visit: impl FnMut(&[E]),
 ) {
     let count = entries.len();
-    if count < 64 {
+    if count < SORT_BELOW {
         let mut sorted = entries.to_vec();
         sorted.sort_unstable();
         visit_runs(&sorted, &mut visit);
@@ -686,20 +692,19 @@ mod tests {
 
     #[test]
     fn radix_grouping_matches_a_full_sort() {
-        // Hash-like keys with many repeats (few distinct keys), over sizes on
-        // both sides of the small-input path and of part boundaries.
+        // Hash-like keys with many repeats (few distinct keys) and mostly
+        // distinct ones, on both sides of the sorted small-input path. A
+        // radix size after larger ones reuses longer buffers.
         let mut state = 42u64;
         let mut scratch = BucketScratch::default();
-        // Mostly distinct keys too: most parts then hold no repeat, and the
-        // parts of two are grouped without a sort. The last size is smaller
-        // than the one before, for the reused buffers.
         for (count, distinct) in [
             (10, 3),
             (63, 20),
-            (64, 20),
-            (1_000, 300),
+            (SORT_BELOW - 1, 2_000),
+            (SORT_BELOW, 2_000),
             (50_000, 9_000),
             (50_000, 45_000),
+            (SORT_BELOW + 800, 2_500),
             (2_000, 600),
         ] {
             // Two keys that differ only in their low half: one run of the
@@ -708,7 +713,7 @@ mod tests {
                 .map(|_| crate::minhash::splitmix64(&mut state))
                 .chain([0, u64::MAX, 5 << 32 | 1, 5 << 32 | 2])
                 .collect();
-            let entries: Vec<(u64, u32)> = (0..count)
+            let entries: Vec<(u64, u32)> = (0..count as u32)
                 .map(|doc| {
                     let pick = crate::minhash::splitmix64(&mut state) % keys.len() as u64;
                     (keys[pick as usize], doc)

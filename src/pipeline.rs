@@ -95,7 +95,7 @@ pub struct RecordOutcome {
     /// The label of the truth field (`storyhash eval`), when configured and present.
     pub truth: Option<Box<str>>,
     /// The document's source (outlet), when the record names one: one string
-    /// shared by the records of one source that one worker read.
+    /// shared by the records of one source that one task of a batch read.
     pub source: Option<Arc<str>>,
 }
 
@@ -514,8 +514,10 @@ impl Pipeline {
         let num_bands = self.lsh_params.num_bands;
         let rows = self.lsh_params.rows_per_band;
         let recurring = &pass.scan.recurring;
-        // Each worker keeps its buffers from one document to the next (with
-        // fresh ones a document, about twenty allocations and regrowths each).
+        // With uncompressed inputs each worker keeps its buffers from one
+        // document to the next (with fresh ones a document, about twenty
+        // allocations and regrowths each); the pass over compressed ones
+        // takes fresh ones a document.
         let resign = |fix: &mut FixBuffers, text: &str| {
             fix.lines.clear();
             let table = fix.lines.push(text, &self.config.boilerplate);
@@ -816,7 +818,7 @@ impl Pipeline {
                     )
                 },
                 |(entries, scratch), band| {
-                    // The key in the high half: the grouping partitions by top bits.
+                    // The key in the high half: the grouping sorts on its bits.
                     entries.clear();
                     let mut first = 0;
                     for keys in signed.band_keys.band_runs(band) {
@@ -1432,13 +1434,16 @@ struct SignBuffers {
     sources: Sources,
 }
 
-/// The sources (outlets) a worker has read, each allocated once: a dump
+/// The sources (outlets) one task of the reading pass has read (rayon's
+/// tasks of a batch, each with its own buffers), each allocated once: a dump
 /// names a few hundred outlets for millions of records, and an allocation a
 /// record (freed at the end) was one of the two per document left in the
-/// read pass.
+/// read pass. The set's hasher is the standard library's seeded one: names
+/// come from the input, and an unseeded hash would let a crafted dump put
+/// every name in one probe sequence.
 #[derive(Debug, Default)]
 struct Sources {
-    names: std::collections::HashSet<Arc<str>, boilerplate::PrehashedState>,
+    names: std::collections::HashSet<Arc<str>>,
 }
 
 impl Sources {
@@ -1841,7 +1846,7 @@ impl Pipeline {
         let bands = num_hashes / rows;
         let per_band: Vec<Vec<(u32, u32)>> = (0..bands)
             .into_par_iter()
-            .map(|band| {
+            .map_init(lsh::BucketScratch::default, |scratch, band| {
                 let entries: Vec<(u64, u32)> = (0..items.len())
                     .filter(|&item| !vectors.get(item).0.is_empty())
                     .map(|item| {
@@ -1850,7 +1855,7 @@ impl Pipeline {
                     })
                     .collect();
                 let mut pairs = Vec::new();
-                lsh::for_each_bucket(&entries, |bucket| {
+                lsh::for_each_bucket_in(&entries, scratch, |bucket| {
                     // One-row bands make buckets of documents sharing one
                     // heavy term: small ones give all pairs, larger ones go
                     // through representatives, so candidates stay linear.

@@ -207,22 +207,18 @@ fn release_free_memory() {
 fn release_free_memory() {}
 
 /// Reads every input once, untimed, so that each pass starts with its input
-/// in the page cache as the pass before left it. This machine's page cache
-/// gives files' pages back within seconds (a 1 GB dump read twice lost 124 MB
-/// of its cached pages over 30 idle seconds, `fincore`), so a pass read part
-/// of its input from the disk, the more the longer it ran: the copy tier, which
-/// reads its input twice, more than the floor.
+/// in the page cache as the pass before left it. On the development machine
+/// (a virtual machine) the page cache gave files' pages back within seconds
+/// (a 1 GB dump read twice lost 124 MB of its cached pages over 30 idle
+/// seconds, `fincore`), so a pass read part of its input from the disk, the
+/// more the longer it ran: the copy tier, which reads its input twice, more
+/// than the floor.
 fn warm(inputs: &Inputs) -> Result<()> {
-    use std::io::Read;
-    let mut buffer = vec![0u8; 1 << 20];
     for file in &inputs.files {
         let mut reader =
             std::fs::File::open(&file.path).map_err(|e| Error::io(file.name.as_ref(), e))?;
-        while reader
-            .read(&mut buffer)
-            .map_err(|e| Error::io(file.name.as_ref(), e))?
-            > 0
-        {}
+        std::io::copy(&mut reader, &mut std::io::sink())
+            .map_err(|e| Error::io(file.name.as_ref(), e))?;
     }
     Ok(())
 }
