@@ -571,8 +571,24 @@ impl RecurringLines {
 /// Rule 1's counts: in how many documents each short line appears. A line
 /// joins [`LineCounts::recurring`] as soon as its count reaches `min_docs`,
 /// so a reader can ask at any point which lines are known to recur so far.
+///
+/// Most short lines are seen once (514,473 distinct ones in 1.07 million
+/// sightings on 1 GB of `synth`), and each first sighting was an insertion
+/// into the table of counts, out of cache. A line's first sighting now goes
+/// to a slot chosen by its hash's top bits when the slot is free: the slot
+/// keeps the whole hash, and the line's later sightings find it there and
+/// count from 1 in the table. Counts stay exact (a line that finds its slot
+/// taken by another counts in the table from its first sighting), so the
+/// lines known to recur are the same at every point. With 2^18 slots (2
+/// MiB) the counting took 0.068-0.071 s instead of 0.082-0.083 on that dump
+/// at one thread (timed around it, two runs each; 2^20 slots 0.066-0.068).
 #[derive(Debug, Clone, Default)]
 pub struct LineCounts {
+    /// Slots of first sightings, each holding the hash of the first line
+    /// that came to it (0: free); allocated with the first document.
+    first: Vec<u64>,
+    /// log2 of the slots (0: none).
+    first_bits: u32,
     counts: HashMap<u64, u32, PrehashedState>,
     min_docs: u32,
     recurring: RecurringLines,
@@ -581,8 +597,16 @@ pub struct LineCounts {
 impl LineCounts {
     /// No document counted yet.
     pub fn new(min_docs: u32) -> Self {
+        Self::with_slots(min_docs, FIRST_SIGHTING_BITS)
+    }
+
+    /// [`LineCounts::new`] with `2^bits` slots of first sightings (tests use
+    /// a few, so that lines share slots). With `min_docs` below 2 a first
+    /// sighting can decide a line, and every sighting is counted in the table.
+    fn with_slots(min_docs: u32, bits: u32) -> Self {
         Self {
             min_docs,
+            first_bits: if min_docs >= 2 { bits.min(32) } else { 0 },
             ..Self::default()
         }
     }
@@ -590,8 +614,23 @@ impl LineCounts {
     /// Counts one document's distinct short-line hashes (as
     /// [`short_line_hashes`] gives them).
     pub fn add_document(&mut self, distinct_hashes: &[u64]) {
+        let bits = self.first_bits;
+        if bits > 0 && self.first.is_empty() {
+            self.first = vec![0; 1 << bits];
+        }
         for &hash in distinct_hashes {
-            let count = self.counts.entry(hash).or_default();
+            // Sightings before this one that the table has not counted: the
+            // first, when this line holds its slot.
+            let mut uncounted = 0;
+            if bits > 0 && hash != 0 {
+                let slot = &mut self.first[(hash >> (64 - bits)) as usize];
+                if *slot == 0 {
+                    *slot = hash;
+                    continue;
+                }
+                uncounted = u32::from(*slot == hash);
+            }
+            let count = self.counts.entry(hash).or_insert(uncounted);
             *count += 1;
             if *count == self.min_docs {
                 self.recurring.hashes.insert(hash);
@@ -609,6 +648,9 @@ impl LineCounts {
         self.recurring
     }
 }
+
+/// log2 of [`LineCounts`]' slots of first sightings: 2^18 slots, 2 MiB.
+const FIRST_SIGHTING_BITS: u32 = 18;
 
 /// Lines dropped from one document.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -681,6 +723,49 @@ mod tests {
             counts.add_document(&hashes);
         }
         counts.into_recurring()
+    }
+
+    #[test]
+    fn counts_with_first_sighting_slots_are_exact() {
+        // Four slots for 40 lines (and the hash 0, which never takes a
+        // slot): most lines share a slot with another. After each document
+        // the lines known to recur are those a plain count gives.
+        let mut state = 5u64;
+        for min_docs in [1, 2, 3, 5] {
+            let mut counts = LineCounts::with_slots(min_docs, 2);
+            let mut plain: HashMap<u64, u32> = HashMap::new();
+            for round in 0..300 {
+                // The hash 0 first, alone, while every slot is free.
+                let mut hashes: Vec<u64> = (0..if round < 3 { 0 } else { 6 })
+                    .map(|_| {
+                        let pick = crate::minhash::splitmix64(&mut state) % 41;
+                        if pick == 40 {
+                            0
+                        } else {
+                            (pick + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                        }
+                    })
+                    .collect();
+                if round < 3 {
+                    hashes.push(0);
+                }
+                hashes.sort_unstable();
+                hashes.dedup();
+                counts.add_document(&hashes);
+                for &hash in &hashes {
+                    *plain.entry(hash).or_default() += 1;
+                }
+                let mut known: Vec<u64> = counts.recurring().hashes.iter().copied().collect();
+                let mut expected: Vec<u64> = plain
+                    .iter()
+                    .filter(|&(_, &count)| count >= min_docs)
+                    .map(|(&hash, _)| hash)
+                    .collect();
+                known.sort_unstable();
+                expected.sort_unstable();
+                assert_eq!(known, expected, "min_docs {min_docs}");
+            }
+        }
     }
 
     #[test]
