@@ -118,11 +118,17 @@ fn trim_plain(line: &str) -> (&str, bool) {
     }
 }
 
+/// Whether an ASCII byte is whitespace to `char::is_whitespace` (which,
+/// unlike `u8::is_ascii_whitespace`, counts U+000B).
+fn is_ascii_space(byte: u8) -> bool {
+    byte.is_ascii_whitespace() || byte == 0x0B
+}
+
 /// Whether the first character of `text` is whitespace (`char::is_whitespace`).
 fn starts_with_space(text: &str) -> bool {
     match text.as_bytes().first() {
         None => false,
-        Some(&byte) if byte < 0x80 => byte.is_ascii_whitespace() || byte == 0x0B,
+        Some(&byte) if byte < 0x80 => is_ascii_space(byte),
         Some(0xC2 | 0xE1 | 0xE2 | 0xE3) => text.chars().next().is_some_and(char::is_whitespace),
         Some(_) => false,
     }
@@ -135,7 +141,7 @@ fn starts_with_space(text: &str) -> bool {
 fn ends_with_space(text: &str) -> bool {
     match text.as_bytes().last() {
         None => false,
-        Some(&byte) if byte < 0x80 => byte.is_ascii_whitespace() || byte == 0x0B,
+        Some(&byte) if byte < 0x80 => is_ascii_space(byte),
         Some(0x80..=0x8A | 0x9F | 0xA0 | 0xA8 | 0xA9 | 0xAF) => {
             text.chars().next_back().is_some_and(char::is_whitespace)
         }
@@ -584,11 +590,9 @@ impl RecurringLines {
 /// at one thread (timed around it, two runs each; 2^20 slots 0.066-0.068).
 #[derive(Debug, Clone, Default)]
 pub struct LineCounts {
-    /// Slots of first sightings, each holding the hash of the first line
-    /// that came to it (0: free); allocated with the first document.
+    /// Slots of first sightings (a power of two of them, or none), each
+    /// holding the hash of the first line that came to it (0: free).
     first: Vec<u64>,
-    /// log2 of the slots (0: none).
-    first_bits: u32,
     counts: HashMap<u64, u32, PrehashedState>,
     min_docs: u32,
     recurring: RecurringLines,
@@ -606,7 +610,11 @@ impl LineCounts {
     fn with_slots(min_docs: u32, bits: u32) -> Self {
         Self {
             min_docs,
-            first_bits: if min_docs >= 2 { bits.min(32) } else { 0 },
+            first: if min_docs >= 2 {
+                vec![0; 1 << bits.min(32)]
+            } else {
+                Vec::new()
+            },
             ..Self::default()
         }
     }
@@ -614,10 +622,8 @@ impl LineCounts {
     /// Counts one document's distinct short-line hashes (as
     /// [`short_line_hashes`] gives them).
     pub fn add_document(&mut self, distinct_hashes: &[u64]) {
-        let bits = self.first_bits;
-        if bits > 0 && self.first.is_empty() {
-            self.first = vec![0; 1 << bits];
-        }
+        // No slots, or one (its index would shift the hash by 64): none used.
+        let bits = self.first.len().max(1).trailing_zeros();
         for &hash in distinct_hashes {
             // Sightings before this one that the table has not counted: the
             // first, when this line holds its slot.

@@ -587,8 +587,15 @@ impl Pipeline {
             .collect();
         docs.par_iter()
             .map_init(
-                || (None::<(u32, std::fs::File)>, FixBuffers::new(&self.config)),
-                |(open, fix), &doc| {
+                || {
+                    let reading = (Vec::new(), String::new());
+                    (
+                        None::<(u32, std::fs::File)>,
+                        reading,
+                        FixBuffers::new(&self.config),
+                    )
+                },
+                |(open, (bytes, text), fix), &doc| {
                     let record = &scan.records[scan.docs[doc as usize].record as usize];
                     let input = &inputs.files[record.file as usize];
                     let changed = |detail: String| Error::InputChanged {
@@ -602,18 +609,18 @@ impl Pipeline {
                             &open.insert((record.file, file)).1
                         }
                     };
-                    let mut bytes = std::mem::take(&mut fix.bytes);
+                    // The record's bytes and its text, in buffers kept
+                    // from one document to the next.
                     bytes.clear();
                     bytes.resize(record.length as usize, 0);
-                    file.read_exact_at(&mut bytes, record.byte_offset)
+                    file.read_exact_at(bytes, record.byte_offset)
                         .map_err(|e| Error::io(input.name.as_ref(), e))?;
-                    let mut text = std::mem::take(&mut fix.text);
                     text.clear();
                     let parsed = ingest::parse_record_into(
-                        &bytes,
+                        bytes,
                         record.line.is_some(),
                         &self.config.ingest.fields,
-                        &mut text,
+                        text,
                     )
                     .map_err(|failure| changed(failure.reason.to_string()))?;
                     if let (Some(now), Some(then)) = (&parsed.id, &record.id)
@@ -621,10 +628,7 @@ impl Pipeline {
                     {
                         return Err(changed(format!("id {then} is now {now}")));
                     }
-                    let range = parsed.text;
-                    let result = work(fix, &text[range]);
-                    (fix.bytes, fix.text) = (bytes, text);
-                    Ok((doc, result))
+                    Ok((doc, work(fix, &text[parsed.text])))
                 },
             )
             .collect()
@@ -1464,13 +1468,10 @@ impl Sources {
     }
 }
 
-/// What a worker of the fix-up keeps from one document to the next.
+/// What a worker of the fix-up keeps from one document to the next to sign it.
 struct FixBuffers {
     sign: SignBuffers,
     lines: LineStore,
-    /// The record's bytes and its text.
-    bytes: Vec<u8>,
-    text: String,
 }
 
 impl FixBuffers {
@@ -1478,8 +1479,6 @@ impl FixBuffers {
         Self {
             sign: SignBuffers::new(config),
             lines: LineStore::default(),
-            bytes: Vec::new(),
-            text: String::new(),
         }
     }
 }

@@ -223,8 +223,10 @@ fn warm(inputs: &Inputs) -> Result<()> {
     Ok(())
 }
 
-/// Runs `work` once, timed, with its peak memory.
-fn timed<T>(work: impl FnOnce() -> Result<T>) -> Result<Timed<T>> {
+/// Runs `work` once, timed, with its peak memory, after reading `inputs`
+/// (see [`warm`]).
+fn timed<T>(inputs: &Inputs, work: impl FnOnce() -> Result<T>) -> Result<Timed<T>> {
+    warm(inputs)?;
     release_free_memory();
     let can_reset = reset_peak();
     let started = Instant::now();
@@ -290,12 +292,12 @@ fn measure_round(
 ) -> Result<()> {
     let config = pipeline.config();
     for (slot, (depth, _)) in best.depths.iter_mut().zip(DEPTHS) {
-        warm(inputs)?;
-        let pass = timed(|| pool.install(|| depth_pass(inputs, config, depth)))?;
+        let pass = timed(inputs, || {
+            pool.install(|| depth_pass(inputs, config, depth))
+        })?;
         keep_fastest(slot, pass);
     }
-    warm(inputs)?;
-    let (seconds, (run, write_seconds), peak) = timed(|| {
+    let (seconds, (run, write_seconds), peak) = timed(inputs, || {
         let run = pool.install(|| pipeline.run(inputs, &NoProgress))?;
         let started = Instant::now();
         pool.install(|| output::write_kept(&run, inputs, config, &mut std::io::sink(), "sink"))?;
@@ -324,12 +326,12 @@ fn measure_round(
     };
     keep_fastest(&mut best.copy, (seconds, summary, peak));
     if last && config.story.enabled {
-        warm(inputs)?;
-        let (story_seconds, stories, story_peak) =
-            timed(|| pool.install(|| pipeline.run_stories(inputs, &run, &NoProgress)))?;
-        warm(inputs)?;
-        let (claims_seconds, claims, claims_peak) =
-            timed(|| pool.install(|| pipeline.run_claims(inputs, &run, &stories)))?;
+        let (story_seconds, stories, story_peak) = timed(inputs, || {
+            pool.install(|| pipeline.run_stories(inputs, &run, &NoProgress))
+        })?;
+        let (claims_seconds, claims, claims_peak) = timed(inputs, || {
+            pool.install(|| pipeline.run_claims(inputs, &run, &stories))
+        })?;
         let detail = serde_json::json!({
             "candidates": stories.candidate_pairs,
             "edges": stories.edges.len(),
