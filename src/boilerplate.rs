@@ -237,17 +237,6 @@ impl LineSpan {
 }
 
 impl LineStore {
-    /// An empty store with room for the lines of about `text_bytes` of news
-    /// (a row every 96 bytes; growing the store by doubling copied it, 7% of
-    /// the line table's samples in perf, 1 GB, two threads). With runs of
-    /// body lines merged, `synth` needs a row about every 560 bytes: most of
-    /// the room is reserved, not written; texts of many short lines use it.
-    pub fn for_text(text_bytes: usize) -> Self {
-        Self {
-            lines: Vec::with_capacity(text_bytes / 96),
-        }
-    }
-
     /// Appends the table of the lines of `text` (nothing when the rules are
     /// off), with runs of body lines merged: such a table gives
     /// [`LineView::kept_pieces`] and [`LineView::short_hashes`], not the
@@ -263,8 +252,28 @@ impl LineStore {
         }
     }
 
+    /// Whether no table is pushed.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
     /// Forgets every table pushed (keeping the room).
     pub fn clear(&mut self) {
+        self.lines.clear();
+    }
+
+    /// Forgets every table pushed and makes room for the lines of about
+    /// `text_bytes` of news (a row every 96 bytes; growing the store by
+    /// doubling copied it, 7% of the line table's samples in perf, 1 GB, two
+    /// threads). With runs of body lines merged, `synth` needs a row about
+    /// every 560 bytes: most of the room is reserved, not written; texts of
+    /// many short lines use it. Room that is missing comes in a new buffer:
+    /// growing this one would copy the rows it held.
+    pub fn clear_for_text(&mut self, text_bytes: usize) {
+        let rows = text_bytes / 96;
+        if self.lines.capacity() < rows {
+            self.lines = Vec::with_capacity(rows);
+        }
         self.lines.clear();
     }
 
