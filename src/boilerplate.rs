@@ -213,8 +213,9 @@ impl LineTable {
 }
 
 /// The line tables of many documents, one after another in one buffer: one
-/// allocation for a chunk of documents instead of one a document (each freed
-/// a batch later, often on another thread).
+/// allocation for a chunk of documents instead of one a document (the
+/// pipeline uses a store again for a later chunk once the documents in it are
+/// signed).
 #[derive(Debug, Default)]
 pub struct LineStore {
     lines: Vec<Line>,
@@ -252,6 +253,16 @@ impl LineStore {
         }
     }
 
+    /// The rows [`LineStore::clear_for_text`] makes room for.
+    pub fn rows_for_text(text_bytes: usize) -> usize {
+        text_bytes / 96
+    }
+
+    /// Rows the store has room for.
+    pub fn capacity(&self) -> usize {
+        self.lines.capacity()
+    }
+
     /// Whether no table is pushed.
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
@@ -270,7 +281,7 @@ impl LineStore {
     /// many short lines use it. Room that is missing comes in a new buffer:
     /// growing this one would copy the rows it held.
     pub fn clear_for_text(&mut self, text_bytes: usize) {
-        let rows = text_bytes / 96;
+        let rows = Self::rows_for_text(text_bytes);
         if self.lines.capacity() < rows {
             self.lines = Vec::with_capacity(rows);
         }

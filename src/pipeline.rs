@@ -394,7 +394,8 @@ impl Pipeline {
         // buffer goes back to the reader at once. Records go in chunks, each
         // chunk's texts into one buffer: an allocation per text, freed two
         // batches later on another thread, cost 4% of the pass in glibc's
-        // malloc and free (perf, 200 MB, one thread).
+        // malloc and free (perf, 200 MB, one thread). The chunks' buffers
+        // come from `spare`, where signing gives them back.
         let mut read_and_check = || -> Result<Option<CheckedBatch>> {
             let Some(batch) = reader.next_batch()? else {
                 return Ok(None);
@@ -1397,8 +1398,8 @@ struct CheckedChunk {
 }
 
 /// What phase 1 keeps of a chunk's documents, each kind in one buffer (one
-/// allocation a chunk instead of one a document, each freed a batch later,
-/// often on another thread).
+/// allocation a chunk instead of one a document), used again for a later
+/// chunk once its batch is signed (see [`SpareStores`]).
 struct ChunkStore {
     /// Their texts, one after another.
     texts: String,
@@ -1418,9 +1419,30 @@ struct ChunkStore {
 struct SpareStores(Mutex<Vec<ChunkStore>>);
 
 impl SpareStores {
+    /// A store holding more than this many times the room a fresh one would
+    /// take for a chunk is dropped rather than used for it: a store keeps the
+    /// pages its largest chunk wrote, and without this limit stores grown by
+    /// a few large chunks piled up (a review's input alternating batches of
+    /// 140 KB records with batches of news: peak 358 MB instead of the 148
+    /// MB of fresh buffers, 170 MB with the limit).
+    const OVERSIZE: usize = 4;
+
     /// A store emptied, with room for the chunk's `text_bytes` of records.
     fn take(&self, text_bytes: usize) -> ChunkStore {
-        let spare = self.0.lock().ok().and_then(|mut spare| spare.pop());
+        // Rounded up, so that a store serves somewhat larger chunks later.
+        let room = text_bytes.next_power_of_two();
+        let rows = LineStore::rows_for_text(room).max(1);
+        let fits = |store: &ChunkStore| {
+            store.texts.capacity() <= Self::OVERSIZE * room
+                && store.lines.capacity() <= Self::OVERSIZE * rows
+                && store.short_lines.capacity() <= Self::OVERSIZE * rows
+        };
+        let spare = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut spare| spare.pop())
+            .filter(fits);
         let mut store = spare.unwrap_or_else(|| ChunkStore {
             texts: String::new(),
             lines: LineStore::default(),
@@ -1429,11 +1451,12 @@ impl SpareStores {
         store.texts.clear();
         if store.texts.capacity() < text_bytes {
             // A new buffer rather than a larger one: growing it would copy
-            // the text it held. Rounded up, so that it serves larger chunks
-            // later (the room not written costs no memory).
-            store.texts = String::with_capacity(text_bytes.next_power_of_two());
+            // the text it held. Room never written costs no memory; room
+            // written by an earlier chunk stays in memory while the store is
+            // kept, up to `OVERSIZE` times what this chunk needs.
+            store.texts = String::with_capacity(room);
         }
-        store.lines.clear_for_text(text_bytes.next_power_of_two());
+        store.lines.clear_for_text(text_bytes);
         store.short_lines.clear();
         store
     }
@@ -2025,6 +2048,31 @@ mod tests {
             assert!(store.texts.capacity() >= bytes);
             spare.give(vec![store]);
         }
+    }
+
+    #[test]
+    fn oversized_chunk_stores_are_not_used_for_small_chunks() {
+        let spare = SpareStores::default();
+        let mut big = spare.take(1 << 20);
+        assert!(big.texts.capacity() >= 1 << 20);
+        // Only its text buffer is too big.
+        big.lines = LineStore::default();
+        spare.give(vec![big]);
+        // 1,000 bytes round up to 1,024: a store of a mebibyte is too big.
+        let small = spare.take(1_000);
+        assert!(small.texts.capacity() <= SpareStores::OVERSIZE * 1_024);
+        assert!(spare.0.lock().is_ok_and(|left| left.is_empty()));
+        // One within the limit is used.
+        spare.give(vec![small]);
+        let again = spare.take(1_000);
+        assert!(again.texts.capacity() >= 1_000);
+        // A store whose line table grew past the limit is dropped too.
+        let mut lines = spare.take(1 << 14);
+        let many = "a\n".repeat(20_000);
+        lines.lines.push(&many, &Default::default());
+        let grown = lines.lines.capacity();
+        spare.give(vec![lines]);
+        assert!(spare.take(1 << 14).lines.capacity() < grown);
     }
 
     #[test]
