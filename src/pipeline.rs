@@ -1429,8 +1429,14 @@ impl SpareStores {
 
     /// A store emptied, with room for the chunk's `text_bytes` of records.
     fn take(&self, text_bytes: usize) -> ChunkStore {
-        // Rounded up, so that a store serves somewhat larger chunks later.
-        let room = text_bytes.next_power_of_two();
+        // Rounded up, so that a store serves somewhat larger chunks later;
+        // past 64 MiB (records over the default size limit) the rounding
+        // could double a reservation of gigabytes, and such a chunk is rare.
+        let room = if text_bytes <= 64 << 20 {
+            text_bytes.next_power_of_two()
+        } else {
+            text_bytes
+        };
         let rows = LineStore::rows_for_text(room).max(1);
         let fits = |store: &ChunkStore| {
             store.texts.capacity() <= Self::OVERSIZE * room
