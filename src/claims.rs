@@ -30,8 +30,9 @@
 //!    counterpart in any other member.
 
 use crate::normalize::Normalizer;
+use crate::pipeline::sorted_shared_count;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What a sentence is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -804,7 +805,29 @@ struct SentenceInfo {
     sentence: Sentence,
     chars: [usize; 2],
     facts: Vec<Fact>,
-    words: BTreeSet<String>,
+    /// The content words, each as its number in the story's [`WordIds`],
+    /// sorted and distinct: a set compared by merging, not by string.
+    words: Vec<u32>,
+}
+
+/// Numbers for the content words of one story, so that comparing two
+/// sentences' word sets compares integers.
+#[derive(Default)]
+struct WordIds(HashMap<String, u32>);
+
+impl WordIds {
+    /// `words` as a sorted set of numbers (a distinct word, a distinct number).
+    fn of(&mut self, words: BTreeSet<String>) -> Vec<u32> {
+        let mut ids: Vec<u32> = words
+            .into_iter()
+            .map(|word| {
+                let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+                *self.0.entry(word).or_insert(next)
+            })
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
 }
 
 fn char_offset(text: &str, byte: usize) -> usize {
@@ -814,15 +837,15 @@ fn char_offset(text: &str, byte: usize) -> usize {
 /// How well two sentences' content words overlap, or `None` below the bar
 /// (three shared words and half of the smaller set, or the same set: short
 /// sentences that differ only in a fact).
-fn overlap(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Option<(usize, usize)> {
-    let shared = a.intersection(b).count();
+fn overlap(a: &[u32], b: &[u32]) -> Option<(usize, usize)> {
+    let shared = sorted_shared_count(a, b);
     let passes = (shared >= 3 && shared * 2 >= a.len().min(b.len())) || (shared >= 1 && a == b);
     passes.then_some((shared, usize::MAX - a.len().max(b.len())))
 }
 
 /// Whether two sentences share at least four in five of their content words.
-fn near_identical(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
-    let shared = a.intersection(b).count();
+fn near_identical(a: &[u32], b: &[u32]) -> bool {
+    let shared = sorted_shared_count(a, b);
     shared * 5 >= a.len().max(b.len()) * 4
 }
 
@@ -866,8 +889,12 @@ fn fact_context(sentence: &str, fact: &Fact, normalizer: &mut Normalizer) -> BTr
 /// The claims of one story's members.
 pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
     let mut normalizer = Normalizer::new();
+    let mut word_ids = WordIds::default();
     let mut infos = Vec::new();
+    // Member m's sentences are infos[member_starts[m]..member_starts[m + 1]].
+    let mut member_starts = Vec::with_capacity(members.len() + 1);
     for (member_index, member) in members.iter().enumerate() {
+        member_starts.push(infos.len());
         for sentence in sentences(member.text, &member.lines) {
             if sentence.kind == SentenceKind::Noise {
                 continue;
@@ -880,11 +907,12 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
                     char_offset(member.text, sentence.bytes.end),
                 ],
                 facts: facts(text),
-                words: content_words(text, &mut normalizer),
+                words: word_ids.of(content_words(text, &mut normalizer)),
                 sentence,
             });
         }
     }
+    member_starts.push(infos.len());
     let evidence = |info: &SentenceInfo, fact: &Fact| Evidence {
         source: members[info.member].id.to_owned(),
         value: fact.value(),
@@ -903,12 +931,15 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
             if member == a.member {
                 continue;
             }
-            let best = infos
+            // Only that member's sentences are looked at (a scan of every
+            // sentence of the story for each member made a story of n
+            // members cost n^3).
+            let (start, end) = (member_starts[member], member_starts[member + 1]);
+            let best = infos[start..end]
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| b.member == member)
-                .filter_map(|(j, b)| {
-                    overlap(&a.words, &b.words).map(|score| (score, std::cmp::Reverse(j)))
+                .filter_map(|(k, b)| {
+                    overlap(&a.words, &b.words).map(|score| (score, std::cmp::Reverse(start + k)))
                 })
                 .max();
             if let Some((_, std::cmp::Reverse(j))) = best {
@@ -1266,5 +1297,23 @@ mod tests {
             ),
             SentenceKind::Body
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_config())]
+        /// Word sets numbered by one story's `WordIds` compare as the sets of
+        /// strings do: the same shared count, equal exactly when the sets are.
+        #[test]
+        fn numbered_word_sets_compare_as_the_strings_do(
+            a in proptest::collection::btree_set("[a-e]{1,2}", 0..12),
+            b in proptest::collection::btree_set("[a-e]{1,2}", 0..12),
+        ) {
+            let mut ids = WordIds::default();
+            let (x, y) = (ids.of(a.clone()), ids.of(b.clone()));
+            proptest::prop_assert_eq!(sorted_shared_count(&x, &y), a.intersection(&b).count());
+            proptest::prop_assert_eq!(sorted_shared_count(&y, &x), a.intersection(&b).count());
+            proptest::prop_assert_eq!(x == y, a == b);
+            proptest::prop_assert_eq!(x.len(), a.len());
+        }
     }
 }

@@ -1419,14 +1419,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        // Failing cases are kept beside this file (`ingest.regressions`),
-        // not in a folder at the top of the repository.
-        #![proptest_config(proptest::test_runner::Config {
-            failure_persistence: Some(Box::new(
-                proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
-            )),
-            ..proptest::test_runner::Config::default()
-        })]
+        #![proptest_config(crate::proptest_config())]
         /// The fast reading (raw values, own unescaping into the caller's
         /// buffer) gives exactly what serde_json's reading gives: the same
         /// fields and text, or the same rejection.

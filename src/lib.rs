@@ -53,3 +53,16 @@ pub mod report;
 pub mod shingle;
 pub mod story;
 pub mod synth;
+
+/// The property tests' settings: failing cases are kept beside the test's
+/// source file (`ingest.regressions` beside `ingest.rs`), not in a folder at
+/// the top of the repository.
+#[cfg(test)]
+fn proptest_config() -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
+        )),
+        ..proptest::test_runner::Config::default()
+    }
+}

@@ -1027,9 +1027,9 @@ fn check_record_count(seen: usize, first_pass: usize) -> Result<()> {
     }
 }
 
-/// Exact Jaccard and containment of two sorted, distinct shingle sets.
-pub fn exact_similarity(a: &[u64], b: &[u64]) -> Similarity {
-    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+/// How many items two sorted, distinct lists share (a merge of the two).
+pub(crate) fn sorted_shared_count<T: Ord>(a: &[T], b: &[T]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
@@ -1041,6 +1041,12 @@ pub fn exact_similarity(a: &[u64], b: &[u64]) -> Similarity {
             }
         }
     }
+    shared
+}
+
+/// Exact Jaccard and containment of two sorted, distinct shingle sets.
+pub fn exact_similarity(a: &[u64], b: &[u64]) -> Similarity {
+    let shared = sorted_shared_count(a, b);
     let union = a.len() + b.len() - shared;
     let jaccard = if union == 0 {
         0.0
