@@ -821,6 +821,7 @@ impl WordIds {
         let mut ids: Vec<u32> = words
             .into_iter()
             .map(|word| {
+                // A story with 2^32 distinct words would not fit in memory.
                 let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
                 *self.0.entry(word).or_insert(next)
             })
@@ -1167,8 +1168,9 @@ fn group_conflicts(claims: Vec<Claim>) -> Vec<Claim> {
     // the words. Each claim joins the first group of its type that shares a
     // place with it. The places are indexed (the earliest group holding each,
     // and each group's own) instead of comparing every claim with every group's
-    // evidence: a story of 250 members gave 20,000 conflicts, and the
-    // comparisons, each copying its strings, took most of `report`'s time.
+    // evidence: those comparisons, each copying its strings, took most of
+    // `report`'s 22.9 s on 250 documents sharing sentences in one story (2.5 s
+    // with the index).
     type Place = (String, String, [usize; 2], String);
     let place = |fact_type: &str, e: &Evidence| -> Place {
         (
