@@ -20,9 +20,12 @@
 //!    Wang Yi", "top diplomat Wang Yi").
 //! 3. **Alignment**: sentences of different members meet when they share enough
 //!    content words (at least 3, and half of the smaller sentence's), so that
-//!    "Putin's visit next month" and "Putin's visit in October" meet. Stories
-//!    have a handful of members, so the overlap is computed exactly rather than
-//!    estimated by MinHash.
+//!    "Putin's visit next month" and "Putin's visit in October" meet. The
+//!    overlap is computed exactly (content words numbered per story, compared
+//!    as sorted lists), each sentence against the sentences of every other
+//!    member: quadratic in a story's sentences, which most stories keep small
+//!    (`report` on one story of 2,000 crafted documents of 5-20 sentences:
+//!    3.9 s).
 //! 4. **Classes**: `conflicting` when aligned sentences hold facts of one type
 //!    that differ (a time, a number of the same unit), and, story-wide, when one
 //!    person is given different roles; `agreed` when aligned sentences from two or
@@ -807,22 +810,21 @@ struct SentenceInfo {
     facts: Vec<Fact>,
     /// The content words, each as its number in the story's [`WordIds`],
     /// sorted and distinct: a set compared by merging, not by string.
-    words: Vec<u32>,
+    words: Vec<usize>,
 }
 
 /// Numbers for the content words of one story, so that comparing two
 /// sentences' word sets compares integers.
 #[derive(Default)]
-struct WordIds(HashMap<String, u32>);
+struct WordIds(HashMap<String, usize>);
 
 impl WordIds {
     /// `words` as a sorted set of numbers (a distinct word, a distinct number).
-    fn of(&mut self, words: BTreeSet<String>) -> Vec<u32> {
-        let mut ids: Vec<u32> = words
+    fn of(&mut self, words: BTreeSet<String>) -> Vec<usize> {
+        let mut ids: Vec<usize> = words
             .into_iter()
             .map(|word| {
-                // A story with 2^32 distinct words would not fit in memory.
-                let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+                let next = self.0.len();
                 *self.0.entry(word).or_insert(next)
             })
             .collect();
@@ -838,14 +840,14 @@ fn char_offset(text: &str, byte: usize) -> usize {
 /// How well two sentences' content words overlap, or `None` below the bar
 /// (three shared words and half of the smaller set, or the same set: short
 /// sentences that differ only in a fact).
-fn overlap(a: &[u32], b: &[u32]) -> Option<(usize, usize)> {
+fn overlap(a: &[usize], b: &[usize]) -> Option<(usize, usize)> {
     let shared = sorted_shared_count(a, b);
     let passes = (shared >= 3 && shared * 2 >= a.len().min(b.len())) || (shared >= 1 && a == b);
     passes.then_some((shared, usize::MAX - a.len().max(b.len())))
 }
 
 /// Whether two sentences share at least four in five of their content words.
-fn near_identical(a: &[u32], b: &[u32]) -> bool {
+fn near_identical(a: &[usize], b: &[usize]) -> bool {
     let shared = sorted_shared_count(a, b);
     shared * 5 >= a.len().max(b.len()) * 4
 }
@@ -1159,7 +1161,8 @@ pub fn story_claims(members: &[Member<'_>]) -> Vec<Claim> {
 
 /// Conflicts that share a value read in one place are one disagreement seen
 /// from several sides ("soon" vs "October", "next month" vs "October"): they are
-/// merged into one claim listing every value once.
+/// merged into one claim listing each place a value was read once (a value
+/// read in two places is listed twice).
 fn group_conflicts(claims: Vec<Claim>) -> Vec<Claim> {
     let (conflicts, mut others): (Vec<Claim>, Vec<Claim>) = claims
         .into_iter()
@@ -1193,21 +1196,20 @@ fn group_conflicts(claims: Vec<Claim>) -> Vec<Claim> {
             .iter()
             .filter_map(|p| first_group.get(p).copied())
             .min();
-        let index = match found {
-            Some(index) => {
-                for (evidence, p) in claim.evidence.into_iter().zip(places) {
-                    if !group_places[index].contains(&p) {
-                        groups[index].evidence.push(evidence);
-                        // The place may already be in a later group.
-                        let first = first_group.entry(p.clone()).or_insert(index);
-                        *first = (*first).min(index);
-                        group_places[index].insert(p);
-                    }
+        if let Some(index) = found {
+            for (evidence, p) in claim.evidence.into_iter().zip(places) {
+                if !group_places[index].contains(&p) {
+                    groups[index].evidence.push(evidence);
+                    // The place may already be in a later group.
+                    let first = first_group.entry(p.clone()).or_insert(index);
+                    *first = (*first).min(index);
+                    group_places[index].insert(p);
                 }
-                continue;
             }
-            None => groups.len(),
-        };
+            continue;
+        }
+        // A new group, later than every group before it.
+        let index = groups.len();
         for p in &places {
             first_group.entry(p.clone()).or_insert(index);
         }
@@ -1353,8 +1355,8 @@ mod tests {
         #[test]
         fn grouping_conflicts_agrees_with_the_pairwise_comparison(
             spec in proptest::collection::vec(
-                (0..4u8, 0..3u8, proptest::collection::vec((0..4u8, 0..2usize, 0..2u8), 1..4)),
-                0..32,
+                (0..4u8, 0..3u8, proptest::collection::vec((0..4u8, 0..2usize, 0..1u8), 1..4)),
+                0..40,
             ),
         ) {
             let claims: Vec<Claim> = spec
