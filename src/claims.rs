@@ -33,7 +33,7 @@
 //!    counterpart in any other member.
 
 use crate::normalize::Normalizer;
-use crate::pipeline::sorted_shared_count;
+use crate::shingle::sorted_shared_count;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

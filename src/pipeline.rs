@@ -33,7 +33,7 @@ use crate::ingest::{self, Batch, Inputs, RawRecord};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher, Signatures, estimate_jaccard};
 use crate::normalize::Normalizer;
-use crate::shingle::Shingler;
+use crate::shingle::{Shingler, sorted_shared_count};
 use rayon::prelude::*;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
@@ -1025,23 +1025,6 @@ fn check_record_count(seen: usize, first_pass: usize) -> Result<()> {
             detail: format!("{seen} records on a later pass, {first_pass} on the first"),
         })
     }
-}
-
-/// How many items two sorted, distinct lists share (a merge of the two).
-pub(crate) fn sorted_shared_count<T: Ord>(a: &[T], b: &[T]) -> usize {
-    let (mut i, mut j, mut shared) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    shared
 }
 
 /// Exact Jaccard and containment of two sorted, distinct shingle sets.

@@ -168,6 +168,25 @@ impl Shingler {
     }
 }
 
+/// How many items two sorted, distinct lists share (a merge of the two): two
+/// documents' shingle sets (the copy tier's exact similarity), two sentences'
+/// numbered content words (claims).
+pub(crate) fn sorted_shared_count<T: Ord>(a: &[T], b: &[T]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
